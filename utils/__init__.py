@@ -8,3 +8,5 @@ from .paths import NOTEBOOK_DIR, REPO_ROOT, data_dir
 from .plot import decision_boundary, loss_curve, use_style
 from .train import train
 from .widgets import interact, slider
+from .datasets import load_tinystories, mnist
+from .text import CharVocab, bits_per_char, lm_batch
