@@ -79,8 +79,11 @@ def _mismatch(got, expected, atol, rtol) -> str | None:
             isinstance(expected, (list, tuple)) and expected and all(isinstance(e, (int, float)) for e in expected)):
         if got is None:
             return "your function returned None (did you forget `return`?)"
+        got_array = _as_array(got)
+        if got_array.dtype.kind not in "biuf":
+            return f"wrong dtype: expected real numbers, got dtype {got_array.dtype}"
         try:
-            g, e = _as_array(got).astype(float), _as_array(expected).astype(float)
+            g, e = got_array.astype(float), _as_array(expected).astype(float)
         except (TypeError, ValueError):
             return f"expected an array, got {type(got).__name__}"
         if g.shape != e.shape:
@@ -129,7 +132,7 @@ def check(name: str, fn, cases, atol: float = 1e-6, rtol: float = 1e-5, hint: st
         except NotImplementedError:
             raise ExerciseFailure(
                 f"{name}: not implemented yet. Replace `raise NotImplementedError()` with your code.") from None
-        except Exception as err:  # the student's code failed: name the case and the error, not our frames
+        except (Exception, SystemExit) as err:  # the student's code failed: name the case and the error
             raise ExerciseFailure(
                 f"{name}, case {i} ({label}): your function raised {type(err).__name__}: {err}") from None
         why = expected(got) if callable(expected) else _mismatch(got, expected, atol, rtol)
