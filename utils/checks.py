@@ -13,6 +13,11 @@ import torch
 class ExerciseFailure(AssertionError):
     """An exercise check failed; the message is written for the student."""
 
+    def _render_traceback_(self):
+        # IPython (JupyterLab, nbval) shows this instead of a traceback. IPython never hides the frame
+        # that raised, `__tracebackhide__` or not, so without it the student would see the checker's source.
+        return [f"{type(self).__name__}: {self}"]
+
 
 def _as_array(a):
     if isinstance(a, torch.Tensor):
