@@ -22,6 +22,7 @@ def pytest_collection_modifyitems(items):
 
 
 _notebook_seconds: dict[str, float] = {}
+_browser_lines: list[str] = []
 
 
 def pytest_runtest_logreport(report):
@@ -29,6 +30,8 @@ def pytest_runtest_logreport(report):
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
         _notebook_seconds[path] = _notebook_seconds.get(path, 0.0) + report.duration
+    if report.when == "call":  # tests/test_browser.py: per-notebook browser times and screenshot paths
+        _browser_lines.extend(value for key, value in report.user_properties if key == "browser")
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -36,3 +39,7 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("notebook run times (nbval, all cells)")
         for path, seconds in sorted(_notebook_seconds.items()):
             terminalreporter.write_line(f"{seconds:7.1f} s  {path}")
+    if _browser_lines:
+        terminalreporter.section("browser tests (JupyterLab + Chromium): run times and screenshots")
+        for line in _browser_lines:
+            terminalreporter.write_line(line)

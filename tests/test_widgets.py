@@ -86,3 +86,14 @@ def test_interact_rejects_local_variable_name():
 
     with pytest.raises(TypeError):
         interact(f, show=False, local=slider(1, 0, 2))
+
+
+def test_interact_keeps_other_defaulted_arguments_fixed():
+    def f(a, scale=2.0, show=True, label="x"):
+        return a * scale, show, label
+
+    demo = interact(f, show=False, a=slider(3, 0, 5))
+    assert len(demo.children) == 2, "one control and the output: no widgets invented for scale/show/label"
+    assert demo.result == (6.0, True, "x")
+    demo.children[0].value = 4
+    assert demo.result == (8.0, True, "x")

@@ -4,6 +4,8 @@ In JupyterLab the controls appear and re-run the callback on every change; in a 
 same object exists, `demo.result` holds the callback's return value, and setting a control's value
 re-runs it, so a test can move a slider without a browser.
 """
+import inspect
+
 import ipywidgets as W
 from IPython.display import display
 
@@ -25,11 +27,14 @@ def interact(fn, show=True, **controls):
     Returns the ipywidgets `interactive` object: `.children[:-1]` are the controls, `.result` the last
     return value of `fn`, `.update()` re-runs it.
     """
-    code = fn.__code__
-    missing = [k for k in controls if k not in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]]
+    params = inspect.signature(fn).parameters
+    missing = [k for k in controls if k not in params]
     if missing:
         raise TypeError(f"{fn.__name__} has no argument(s) {missing} for these controls")
-    demo = W.interactive(fn, **controls)
+    # ipywidgets would invent a control for every other argument with a default: keep those fixed.
+    fixed = {k: W.fixed(p.default) for k, p in params.items()
+             if k not in controls and p.default is not inspect.Parameter.empty}
+    demo = W.interactive(fn, **controls, **fixed)
     if show:
         display(demo)
     return demo
