@@ -1,0 +1,143 @@
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from utils.gpt import (GPT, GPTConfig, TrainConfig, lr_factor, optimizers, rotary, rotate, summed_nll, train,
+                       validation_bpc)
+from utils.paths import REPO_ROOT
+
+SWITCHES = dict(rope=True, qk_norm=True, relu2=True, zero_init=True)
+
+
+def tiny(**kw):
+    return GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=16, **kw)
+
+
+def test_plain_config_has_notebook_08s_parameter_names_and_shapes():
+    sd = GPT(tiny()).state_dict()
+    C = 16
+    assert sd["tok.weight"].shape == (11, C) and sd["pos.weight"].shape == (8, C)
+    assert sd["blocks.0.qkv.weight"].shape == (3 * C, C) and sd["blocks.1.proj.bias"].shape == (C,)
+    assert sd["blocks.0.mlp.0.weight"].shape == (4 * C, C) and sd["blocks.0.mlp.2.weight"].shape == (C, 4 * C)
+    assert "ln_f.bias" in sd and "head.bias" not in sd
+    n = 2 * 11 * C + 8 * C + 2 * (12 * C * C + 13 * C) + 2 * C   # 08's gpt_param_count
+    assert sum(p.numel() for p in GPT(tiny()).parameters()) == n
+
+
+@pytest.mark.parametrize("switches", [{}, SWITCHES, dict(tie=True, bias=False, init_std=0.02)])
+def test_causal_and_starts_near_uniform(switches):
+    torch.manual_seed(0)
+    model = GPT(tiny(**switches))
+    x = torch.randint(0, 11, (3, 8))
+    x2 = x.clone(); x2[:, 5] = (x2[:, 5] + 1) % 11
+    with torch.no_grad():
+        out, out2 = model(x), model(x2)
+    assert out.shape == (3, 8, 11)
+    assert torch.allclose(out[:, :5], out2[:, :5], atol=1e-6), "a later token changed an earlier prediction"
+    loss = F.cross_entropy(out.flatten(0, 1), x.flatten()).item()
+    assert abs(loss - math.log(11)) < 0.5
+
+
+def test_tied_head_shares_the_embedding_and_zero_init_blocks_are_identity():
+    m = GPT(tiny(tie=True))
+    assert m.head.weight is m.tok.weight
+    z = GPT(tiny(zero_init=True, rope=True))
+    x = torch.randn(2, 8, 16)
+    assert torch.equal(z.blocks[0](x, (z.cos, z.sin)), x)
+
+
+def test_rotary_keeps_norms_and_makes_scores_depend_on_offset_only():
+    cos, sin = rotary(16, 8)
+    q, k = torch.randn(8), torch.randn(8)
+    qs, ks = rotate(q.expand(16, 8), cos, sin), rotate(k.expand(16, 8), cos, sin)
+    assert torch.allclose(qs.norm(dim=-1), q.norm().expand(16), atol=1e-5)
+    assert torch.allclose(qs[3] @ ks[1], qs[9] @ ks[7], atol=1e-5), "score depends on i - j only"
+
+
+def test_lr_factor_warmup_cosine_and_trapezoid():
+    cos = TrainConfig(warmup_steps=10, schedule="cosine")
+    assert lr_factor(0.0, 0, cos) == pytest.approx(0.1) and lr_factor(0.5, 100, cos) == pytest.approx(0.5)
+    assert lr_factor(1.0, 100, cos) == pytest.approx(0.0)
+    trap = TrainConfig(warmup_steps=0, schedule="trapezoid", decay_frac=0.4, min_lr_frac=0.1)
+    assert lr_factor(0.3, 50, trap) == 1.0 and lr_factor(0.8, 50, trap) == pytest.approx(0.1 + 0.9 * 0.5)
+    assert lr_factor(1.0, 50, trap) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="schedule"):
+        lr_factor(0.5, 1, TrainConfig(schedule="linear"))
+
+
+def test_optimizers_split_parameters_once():
+    model = GPT(tiny(**SWITCHES))
+    adamw, muon = optimizers(model, TrainConfig(muon_lr=0.02))
+    muon_params = {id(p) for g in muon.param_groups for p in g["params"]}
+    adam_params = {id(p) for g in adamw.param_groups for p in g["params"]}
+    assert not muon_params & adam_params and len(muon_params | adam_params) == len(list(model.parameters()))
+    assert muon_params == {id(p) for n, p in model.named_parameters() if n.startswith("blocks.") and p.dim() == 2}
+    no_decay = [g for g in adamw.param_groups if g["weight_decay"] == 0][0]["params"]
+    assert all(p.dim() < 2 for p in no_decay)
+    assert len(optimizers(model, TrainConfig())) == 1
+
+
+def test_validation_bpc_of_a_uniform_model_is_log2_v_per_token():
+    class Uniform(torch.nn.Module):
+        block_size = 4
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+        def forward(self, idx):
+            return torch.zeros(*idx.shape, 11) + self.w
+    ids = torch.randint(0, 11, (23,))                     # 22 predicted tokens: five windows of 4 and a tail of 2
+    assert summed_nll(Uniform(), ids) == pytest.approx(22 * math.log(11), rel=1e-6)
+    assert validation_bpc(Uniform(), ids, 44) == pytest.approx(math.log2(11) / 2, rel=1e-6)
+
+
+def test_train_learns_a_repeating_sequence_and_checks_its_budget():
+    torch.manual_seed(0)
+    ids = torch.arange(11).repeat(40)
+    model = GPT(tiny(**SWITCHES))
+    seen = []
+    hist = train(model, ids, TrainConfig(batch_size=8, lr=1e-2, muon_lr=0.05, steps=60, eval_at=[0.0, 1e9]),
+                 on_eval=lambda s, step: seen.append(s))
+    assert hist["steps"] == 60 and hist["loss"][-1] < 0.2 < hist["loss"][0]
+    assert seen == [0.0, 1e9], "every requested evaluation happens, late ones at the end"
+    with pytest.raises(ValueError, match="budget"):
+        train(model, ids, TrainConfig(steps=None, seconds=None))
+
+
+def _run(args, tmp_path, name, nproc=None):
+    common = ["--data", str(tmp_path / "stories.txt"), "--steps", "4", "--batch-size", "8", "--block-size", "16",
+              "--n-layer", "2", "--n-embd", "32", "--log-every", "0", "--save-rank-params",
+              "--out", str(tmp_path / name)]
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}"] if nproc \
+        else [sys.executable]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env.pop("TINYSTORIES_PATH", None)
+    r = subprocess.run(launcher + ["-m", "utils.gpt"] + common + args, cwd=REPO_ROOT, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    return json.loads((tmp_path / name / "metrics.json").read_text())
+
+
+def test_torchrun_two_gloo_processes_equal_one_process(tmp_path):
+    words = "the cat sat on a mat and a dog ran to the park with lily who was very happy".split()
+    g = torch.Generator().manual_seed(0)
+    stories = [" ".join(words[i] for i in torch.randint(0, len(words), (50,), generator=g)) for _ in range(60)]
+    (tmp_path / "stories.txt").write_text("<|endoftext|>".join(stories) + "<|endoftext|>")
+    two = _run([], tmp_path, "two", nproc=2)
+    one = _run([], tmp_path, "one")
+    assert two["world_size"] == 2 and one["world_size"] == 1 and two["steps"] == one["steps"] == 4
+    rank0, rank1 = (torch.load(tmp_path / "two" / f"params_rank{r}.pt") for r in (0, 1))
+    single = torch.load(tmp_path / "one" / "params_rank0.pt")
+    for name, p in rank0.items():
+        assert torch.equal(p, rank1[name]), f"{name} differs between the two ranks"
+        assert torch.allclose(p, single[name], atol=1e-5), f"{name}: 2 processes and 1 process disagree"
+    torch.manual_seed(0)                                  # the CLI's initial weights: training moved them
+    initial = GPT(GPTConfig(len(rank0["tok.weight"]), 16, 2, 4, 32)).state_dict()
+    assert not torch.allclose(rank0["blocks.0.qkv.weight"], initial["blocks.0.qkv.weight"])
+    assert two["losses"] == pytest.approx(one["losses"], rel=1e-5)
+    assert two["val_bits_per_char"] == pytest.approx(one["val_bits_per_char"], rel=1e-5)

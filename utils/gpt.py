@@ -1,0 +1,337 @@
+"""Notebook 08's GPT and training loop, with the switches of a faster recipe, on one process or many.
+
+`GPTConfig()` with no switches is exactly the model notebook 08 builds (same parameter names, so 08's
+state dicts load here); the switches add what the time-to-quality benchmark
+(tests/benchmarks/gpt_time_to_quality.py) measured to help on a CPU: rotary positions, QK-norm,
+ReLU², zero-initialised output projections, and Muon for the 2-D hidden weights.
+
+One source for every scale. `train` runs in a single process, or under torchrun with
+DistributedDataParallel (gloo on CPU, NCCL on GPUs): every step draws one global batch from a seeded
+generator and each rank trains on its own rows of it, so N ranks take exactly the steps one process
+takes with the same global batch. Rank 0 logs and writes the checkpoint.
+
+    python -m utils.gpt --steps 300 --out runs/one
+    torchrun --standalone --nproc_per_node=2 -m utils.gpt --steps 300 --out runs/two
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .text import CharVocab, bits_per_char, lm_batch
+
+
+@dataclass
+class GPTConfig:
+    vocab_size: int
+    block_size: int = 64          # context length T, in tokens
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128
+    bias: bool = True             # biases in Linear and LayerNorm layers (08); nanoGPT's recipe has none
+    tie: bool = False             # the head shares the token embedding matrix (nanoGPT)
+    init_std: float | None = None  # None: PyTorch's default init (08); nanoGPT: 0.02
+    rope: bool = False            # rotary position embeddings (Su et al. 2021) instead of a learned table
+    qk_norm: bool = False         # RMS-normalise queries and keys per head (Henry et al. 2020)
+    relu2: bool = False           # ReLU(x)^2 instead of GELU in the MLP (So et al. 2021)
+    zero_init: bool = False       # output projections start at zero: every block starts as the identity
+
+
+class Block(nn.Module):
+    def __init__(self, c: GPTConfig):
+        super().__init__()
+        self.n_head, self.c = c.n_head, c
+        self.ln1, self.ln2 = nn.LayerNorm(c.n_embd, bias=c.bias), nn.LayerNorm(c.n_embd, bias=c.bias)
+        self.qkv = nn.Linear(c.n_embd, 3 * c.n_embd, bias=c.bias)
+        self.proj = nn.Linear(c.n_embd, c.n_embd, bias=c.bias)
+        self.mlp = nn.Sequential(nn.Linear(c.n_embd, 4 * c.n_embd, bias=c.bias), nn.GELU(),
+                                 nn.Linear(4 * c.n_embd, c.n_embd, bias=c.bias))
+
+    def attn(self, x, rope):                                                # x (B, T, C)
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).view(B, T, 3, self.n_head, C // self.n_head).permute(2, 0, 3, 1, 4)
+        if self.c.qk_norm:
+            q, k = F.rms_norm(q, q.shape[-1:]), F.rms_norm(k, k.shape[-1:])
+        if rope is not None:
+            q, k = rotate(q, *rope), rotate(k, *rope)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)        # (B, nh, T, hs)
+        return self.proj(y.transpose(1, 2).reshape(B, T, C))
+
+    def forward(self, x, rope=None):
+        x = x + self.attn(self.ln1(x), rope)
+        h = self.mlp[0](self.ln2(x))
+        return x + self.mlp[2](F.relu(h).square() if self.c.relu2 else self.mlp[1](h))
+
+
+def rotary(T, head_size, device=None, base=10000.0):
+    """cos and sin of the rotary angles t * base^(-2i/d), each (T, head_size / 2)."""
+    inv_freq = base ** (-torch.arange(0, head_size, 2, device=device).float() / head_size)
+    angles = torch.arange(T, device=device).float()[:, None] * inv_freq
+    return angles.cos(), angles.sin()
+
+
+def rotate(x, cos, sin):
+    """Rotate each pair (x1_i, x2_i) of the two halves of the head dimension by its angle."""
+    x1, x2 = x.chunk(2, dim=-1)
+    T = x.shape[-2]
+    cos, sin = cos[:T], sin[:T]
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+
+
+class GPT(nn.Module):
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        c = self.config = config
+        self.block_size = c.block_size
+        self.tok = nn.Embedding(c.vocab_size, c.n_embd)
+        if not c.rope:
+            self.pos = nn.Embedding(c.block_size, c.n_embd)
+        self.blocks = nn.Sequential(*[Block(c) for _ in range(c.n_layer)])
+        self.ln_f = nn.LayerNorm(c.n_embd, bias=c.bias)
+        self.head = nn.Linear(c.n_embd, c.vocab_size, bias=False)
+        if c.tie:
+            self.head.weight = self.tok.weight
+        if c.init_std is not None:   # nanoGPT: N(0, 0.02), residual projections scaled by 1/sqrt(2L)
+            for name, p in self.named_parameters():
+                if p.dim() == 2:
+                    std = c.init_std / math.sqrt(2 * c.n_layer) if name.endswith(("proj.weight", "mlp.2.weight")) else c.init_std
+                    nn.init.normal_(p, 0.0, std)
+                elif name.endswith("bias") and "ln" not in name:
+                    nn.init.zeros_(p)
+        if c.zero_init:
+            for layer in [m for b in self.blocks for m in (b.proj, b.mlp[2])]:
+                for p in layer.parameters():
+                    nn.init.zeros_(p)
+        if c.rope:
+            cos, sin = rotary(c.block_size, c.n_embd // c.n_head)
+            self.register_buffer("cos", cos, persistent=False)
+            self.register_buffer("sin", sin, persistent=False)
+
+    def forward(self, idx):                                                 # idx (B, T) token ids
+        x = self.tok(idx)
+        rope = (self.cos, self.sin) if self.config.rope else None
+        if rope is None:
+            x = x + self.pos(torch.arange(idx.shape[1], device=idx.device))
+        for block in self.blocks:
+            x = block(x, rope)
+        return self.head(self.ln_f(x))                                      # (B, T, vocab_size)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Evaluation: bits per character, the same yardstick for every tokenizer
+# ---------------------------------------------------------------------------------------------------
+
+@torch.no_grad()
+def summed_nll(model, ids, batch_size=32):
+    """Summed next-token cross-entropy (nats) over `ids` cut into non-overlapping windows of the context."""
+    was_training = model.training
+    model.eval()
+    T, dev = model.block_size, next(model.parameters()).device
+    x, y = ids[:-1], ids[1:]                                  # every token after the first is predicted once
+    n = len(y) // T * T
+    windows = [(x[:n].view(-1, T), y[:n].view(-1, T))] + ([(x[n:][None], y[n:][None])] if n < len(y) else [])
+    total = 0.0
+    for X, Y in windows:
+        for i in range(0, len(X), batch_size):
+            logits = model(X[i:i + batch_size].to(dev))
+            total += F.cross_entropy(logits.flatten(0, 1).float(), Y[i:i + batch_size].to(dev).flatten(),
+                                     reduction="sum").item()
+    model.train(was_training)
+    return total
+
+
+def validation_bpc(model, ids, n_chars):
+    """Bits per character of `ids`, whose predicted tokens (all but the first) cover `n_chars` characters."""
+    return bits_per_char(summed_nll(model, ids), n_chars)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Training, single-process or DistributedDataParallel
+# ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class TrainConfig:
+    batch_size: int = 16          # sequences per step, the global batch (split evenly over the ranks)
+    lr: float = 3e-3              # peak AdamW learning rate
+    muon_lr: float | None = None  # if set: Muon with this peak rate for the 2-D weights inside the blocks
+    betas: tuple = (0.9, 0.99)
+    weight_decay: float = 0.1     # on 2-D weights only, as nanoGPT
+    warmup_steps: int = 20
+    schedule: str = "cosine"      # "cosine": warm-up then cosine decay; "trapezoid": warm-up, flat, linear decay
+    decay_frac: float = 0.5       # trapezoid: the last fraction of training decays linearly
+    min_lr_frac: float = 0.0      # the learning rate at the end, as a fraction of the peak
+    grad_clip: float = 1.0
+    steps: int | None = 300       # training ends after `steps`, or after `seconds` of training if set
+    seconds: float | None = None
+    seed: int = 0
+    log_every: int = 0            # rank 0 prints the loss every this many steps (0: never)
+    eval_at: list = field(default_factory=list)   # training seconds at which to call on_eval (not counted)
+
+
+def lr_factor(progress, step, tc: TrainConfig):
+    """Multiplier of the peak learning rate at `progress` in [0, 1] of the budget and step `step`."""
+    warm = min(1.0, (step + 1) / tc.warmup_steps) if tc.warmup_steps else 1.0
+    if tc.schedule == "cosine":
+        decay = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+    elif tc.schedule == "trapezoid":
+        decay = min(1.0, (1 - progress) / tc.decay_frac) if tc.decay_frac else 1.0
+    else:
+        raise ValueError(f"unknown schedule {tc.schedule!r}: use 'cosine' or 'trapezoid'")
+    return warm * (tc.min_lr_frac + (1 - tc.min_lr_frac) * max(decay, 0.0))
+
+
+def optimizers(model, tc: TrainConfig):
+    """AdamW for everything, or Muon for the blocks' 2-D weights and AdamW for the rest."""
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    hidden = [p for n, p in named if tc.muon_lr and p.dim() == 2 and n.startswith("blocks.")]
+    ids_hidden = {id(p) for p in hidden}
+    rest = [(n, p) for n, p in named if id(p) not in ids_hidden]
+    groups = [dict(params=[p for _, p in rest if p.dim() >= 2], weight_decay=tc.weight_decay),
+              dict(params=[p for _, p in rest if p.dim() < 2], weight_decay=0.0)]
+    opts = [torch.optim.AdamW([g for g in groups if g["params"]], lr=tc.lr, betas=tc.betas)]
+    if hidden:
+        opts.append(torch.optim.Muon(hidden, lr=tc.muon_lr, weight_decay=tc.weight_decay,
+                                     adjust_lr_fn="match_rms_adamw"))
+    for opt in opts:
+        for g in opt.param_groups:
+            g["peak_lr"] = g["lr"]
+    return opts
+
+
+def distributed():
+    """(rank, world size); joins the process group when started by torchrun."""
+    if "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1:
+        if not dist.is_initialized():
+            backend = "nccl" if torch.cuda.is_available() else "gloo"
+            dist.init_process_group(backend)
+            if backend == "nccl":
+                torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def train(model, train_ids, tc: TrainConfig, on_eval=None):
+    """Train `model` on random windows of `train_ids`; returns the history (losses, steps, seconds).
+
+    Under torchrun the model is wrapped in DDP; every rank draws the same global batch and trains on
+    its own rows, and the logged loss is the mean over all ranks (the single-process loss).
+    """
+    rank, world = distributed()
+    if tc.batch_size % world:
+        raise ValueError(f"batch_size {tc.batch_size} does not split evenly over {world} processes")
+    if tc.steps is None and tc.seconds is None:
+        raise ValueError("give a budget: steps or seconds")
+    dev = next(model.parameters()).device
+    net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    opts, gen = optimizers(model, tc), torch.Generator().manual_seed(tc.seed)
+    rows = slice(rank * tc.batch_size // world, (rank + 1) * tc.batch_size // world)
+    history = dict(loss=[], seconds=[])
+    pending = sorted(tc.eval_at)
+    trained, step = 0.0, 0
+    while True:
+        progress = trained / tc.seconds if tc.seconds else step / tc.steps
+        if world > 1 and tc.seconds:    # every rank stops at the same step
+            p = torch.tensor([progress], device=dev)
+            dist.all_reduce(p, op=dist.ReduceOp.MAX)
+            progress = p.item()
+        if progress >= 1:
+            break
+        t0 = time.perf_counter()
+        for opt in opts:
+            for g in opt.param_groups:
+                g["lr"] = g["peak_lr"] * lr_factor(progress, step, tc)
+        x, y = lm_batch(train_ids, model.block_size, tc.batch_size, gen)     # the global batch (B, T)
+        x, y = x[rows].to(dev), y[rows].to(dev)
+        loss = F.cross_entropy(net(x).flatten(0, 1), y.flatten())
+        for opt in opts:
+            opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if tc.grad_clip:
+            nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
+        for opt in opts:
+            opt.step()
+        mean_loss = loss.detach()
+        if world > 1:
+            dist.all_reduce(mean_loss)
+            mean_loss /= world
+        trained += time.perf_counter() - t0
+        step += 1
+        history["loss"].append(mean_loss.item())
+        history["seconds"].append(trained)
+        if rank == 0 and tc.log_every and step % tc.log_every == 0:
+            print(f"step {step}: loss {history['loss'][-1]:.4f} ({trained:.1f} s)", flush=True)
+        while pending and trained >= pending[0] and on_eval is not None:
+            on_eval(pending.pop(0), step)   # evaluation time is not training time
+    while pending and on_eval is not None:  # budgets the run reached at its very end
+        on_eval(pending.pop(0), step)
+    history["steps"], history["train_seconds"] = step, trained
+    return history
+
+
+# ---------------------------------------------------------------------------------------------------
+# Command line: python -m utils.gpt ... or torchrun --nproc_per_node=N -m utils.gpt ...
+# ---------------------------------------------------------------------------------------------------
+
+def encode_text(text, vocab):
+    return torch.tensor(vocab.encode(text), dtype=torch.long)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m utils.gpt", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", help="TinyStories text file (default: the loader's order: $TINYSTORIES_PATH, data/, download)")
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--batch-size", type=int, default=16, help="global batch, split over the processes")
+    ap.add_argument("--block-size", type=int, default=64)
+    ap.add_argument("--n-layer", type=int, default=4)
+    ap.add_argument("--n-head", type=int, default=4)
+    ap.add_argument("--n-embd", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--out", help="folder for rank 0's checkpoint.pt and metrics.json")
+    ap.add_argument("--save-rank-params", action="store_true", help="every rank writes its parameters (tests)")
+    args = ap.parse_args(argv)
+
+    from .datasets import load_tinystories
+    rank, world = distributed()
+    train_stories, val_stories = load_tinystories(args.data)
+    train_text, val_text = "\n\n".join(train_stories), "\n\n".join(val_stories)
+    vocab = CharVocab(train_text + val_text)       # characters: the same on every rank, no training
+    torch.manual_seed(args.seed)                   # the same initial weights on every rank
+    model = GPT(GPTConfig(len(vocab), args.block_size, args.n_layer, args.n_head, args.n_embd))
+    tc = TrainConfig(batch_size=args.batch_size, lr=args.lr, steps=args.steps, seed=args.seed,
+                     log_every=args.log_every)
+    history = train(model, encode_text(train_text, vocab), tc)
+    out = Path(args.out) if args.out else None
+    if out and args.save_rank_params:
+        out.mkdir(parents=True, exist_ok=True)
+        torch.save(model.state_dict(), out / f"params_rank{rank}.pt")
+    if rank == 0:
+        val_ids = encode_text(val_text, vocab)
+        bpc = validation_bpc(model, val_ids, len(val_text) - 1)
+        metrics = dict(world_size=world, steps=history["steps"], train_seconds=history["train_seconds"],
+                       final_loss=history["loss"][-1], val_bits_per_char=bpc, losses=history["loss"])
+        print(f"{world} process(es), {history['steps']} steps in {history['train_seconds']:.1f} s; "
+              f"validation {bpc:.3f} bits/char")
+        if out:
+            out.mkdir(parents=True, exist_ok=True)
+            torch.save(dict(config=asdict(model.config), model=model.state_dict(), chars="".join(vocab.itos),
+                            train=asdict(tc)), out / "checkpoint.pt")
+            (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
