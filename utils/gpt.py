@@ -10,8 +10,8 @@ DistributedDataParallel (gloo on CPU, NCCL on GPUs): every step draws one global
 generator and each rank trains on its own rows of it, so N ranks take exactly the steps one process
 takes with the same global batch. Rank 0 logs and writes the checkpoint.
 
-    python -m utils.gpt --steps 300 --out runs/one
-    torchrun --standalone --nproc_per_node=2 -m utils.gpt --steps 300 --out runs/two
+    python -m utils.gpt --recipe fast --seconds 300 --out runs/one
+    torchrun --standalone --nproc_per_node=2 -m utils.gpt --recipe fast --seconds 300 --out runs/two
 """
 from __future__ import annotations
 
@@ -279,55 +279,126 @@ def train(model, train_ids, tc: TrainConfig, on_eval=None):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Command line: python -m utils.gpt ... or torchrun --nproc_per_node=N -m utils.gpt ...
+# Recipes, tokenizers and the command line: python -m utils.gpt ... or torchrun ... -m utils.gpt ...
 # ---------------------------------------------------------------------------------------------------
 
-def encode_text(text, vocab):
-    return torch.tensor(vocab.encode(text), dtype=torch.long)
+# Each recipe: tokenizer, vocabulary size, model switches, training settings. "plain" is notebook 08's
+# lecture setting; "nanogpt" is nanoGPT's published CPU recipe (the benchmark's baseline); "fast" is
+# what tests/benchmarks/gpt_time_to_quality.py measured best on a 2-core CPU.
+RECIPES = {
+    "plain": dict(tokenizer="bpe", vocab_size=2048, model=dict(block_size=64),
+                  train=dict(batch_size=16, lr=6e-3, warmup_steps=20)),
+    "nanogpt": dict(tokenizer="char", vocab_size=None,
+                    model=dict(block_size=64, bias=False, tie=True, init_std=0.02),
+                    train=dict(batch_size=12, lr=1e-3, warmup_steps=100, min_lr_frac=0.1)),
+    "fast": dict(tokenizer="bpe", vocab_size=2048,
+                 model=dict(block_size=128, rope=True, qk_norm=True, relu2=True, zero_init=True),
+                 train=dict(batch_size=16, lr=3e-3, muon_lr=0.02, warmup_steps=20, schedule="trapezoid",
+                            decay_frac=0.5)),
+}
+SEP = "\n\n"                      # between stories, as in notebook 08
+
+
+def train_tokenizer(stories, vocab_size):
+    """Byte-level BPE as GPT-2 and notebook 08: trained on the training stories only."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(stories, trainers.BpeTrainer(
+        vocab_size=vocab_size, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    return tok
+
+
+def encode_stories(stories, tok):
+    """One stream of ids: the stories joined by SEP (BPE encodes story by story, in parallel)."""
+    if isinstance(tok, CharVocab):
+        return torch.tensor(tok.encode(SEP.join(stories)), dtype=torch.long)
+    sep, ids = tok.encode(SEP).ids, []
+    for i, e in enumerate(tok.encode_batch(stories)):
+        ids += (sep if i else []) + e.ids
+    return torch.tensor(ids, dtype=torch.long)
+
+
+class Corpus:
+    """Training and validation ids of a split under one tokenizer, and the characters validation covers."""
+    def __init__(self, train_stories, val_stories, tokenizer="bpe", vocab_size=2048):
+        if tokenizer == "char":
+            self.tok = CharVocab(SEP.join(train_stories + val_stories))
+            self.vocab_size = len(self.tok)
+        elif tokenizer == "bpe":
+            self.tok = train_tokenizer(train_stories, vocab_size)
+            self.vocab_size = self.tok.get_vocab_size()
+        else:
+            raise ValueError(f"unknown tokenizer {tokenizer!r}: use 'char' or 'bpe'")
+        self.train_ids, self.val_ids = encode_stories(train_stories, self.tok), encode_stories(val_stories, self.tok)
+        # bits/char divides by the characters of the predicted tokens: every token but the first
+        self.val_chars = len(SEP.join(val_stories)) - len(self.tok.decode([int(self.val_ids[0])]))
+
+    def bpc(self, model):
+        return validation_bpc(model, self.val_ids, self.val_chars)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m utils.gpt", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--recipe", choices=sorted(RECIPES), default="fast")
     ap.add_argument("--data", help="TinyStories text file (default: the loader's order: $TINYSTORIES_PATH, data/, download)")
-    ap.add_argument("--steps", type=int, default=300)
-    ap.add_argument("--batch-size", type=int, default=16, help="global batch, split over the processes")
-    ap.add_argument("--block-size", type=int, default=64)
-    ap.add_argument("--n-layer", type=int, default=4)
-    ap.add_argument("--n-head", type=int, default=4)
-    ap.add_argument("--n-embd", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--tokenizer", choices=["char", "bpe"], help="override the recipe's tokenizer")
+    ap.add_argument("--steps", type=int, help="training steps (default 300 unless --seconds is given)")
+    ap.add_argument("--seconds", type=float, help="training time budget (the schedule spans it)")
+    ap.add_argument("--batch-size", type=int, help="global batch, split over the processes")
+    ap.add_argument("--block-size", type=int)
+    ap.add_argument("--n-layer", type=int)
+    ap.add_argument("--n-head", type=int)
+    ap.add_argument("--n-embd", type=int)
+    ap.add_argument("--lr", type=float)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, help="torch threads per process")
     ap.add_argument("--log-every", type=int, default=50)
-    ap.add_argument("--out", help="folder for rank 0's checkpoint.pt and metrics.json")
+    ap.add_argument("--out", help="folder for rank 0's storyteller.pt (08's format), tokenizer and metrics.json")
     ap.add_argument("--save-rank-params", action="store_true", help="every rank writes its parameters (tests)")
     args = ap.parse_args(argv)
 
     from .datasets import load_tinystories
+    if args.threads:
+        torch.set_num_threads(args.threads)
     rank, world = distributed()
+    recipe = RECIPES[args.recipe]
+    tokenizer = args.tokenizer or recipe["tokenizer"]
     train_stories, val_stories = load_tinystories(args.data)
-    train_text, val_text = "\n\n".join(train_stories), "\n\n".join(val_stories)
-    vocab = CharVocab(train_text + val_text)       # characters: the same on every rank, no training
+    corpus = Corpus(train_stories, val_stories, tokenizer, recipe["vocab_size"] or 0)   # deterministic on every rank
+    model_kw = {**recipe["model"], **{k: getattr(args, k) for k in ("block_size", "n_layer", "n_head", "n_embd")
+                                      if getattr(args, k) is not None}}
+    train_kw = {**recipe["train"], **{k: getattr(args, k) for k in ("batch_size", "lr") if getattr(args, k) is not None}}
+    steps = None if args.seconds and args.steps is None else (args.steps or 300)
     torch.manual_seed(args.seed)                   # the same initial weights on every rank
-    model = GPT(GPTConfig(len(vocab), args.block_size, args.n_layer, args.n_head, args.n_embd))
-    tc = TrainConfig(batch_size=args.batch_size, lr=args.lr, steps=args.steps, seed=args.seed,
-                     log_every=args.log_every)
-    history = train(model, encode_text(train_text, vocab), tc)
+    model = GPT(GPTConfig(corpus.vocab_size, **model_kw))
+    tc = TrainConfig(**train_kw, steps=steps, seconds=args.seconds, seed=args.seed, log_every=args.log_every)
+    history = train(model, corpus.train_ids, tc)
     out = Path(args.out) if args.out else None
     if out and args.save_rank_params:
         out.mkdir(parents=True, exist_ok=True)
         torch.save(model.state_dict(), out / f"params_rank{rank}.pt")
     if rank == 0:
-        val_ids = encode_text(val_text, vocab)
-        bpc = validation_bpc(model, val_ids, len(val_text) - 1)
-        metrics = dict(world_size=world, steps=history["steps"], train_seconds=history["train_seconds"],
+        bpc = corpus.bpc(model)
+        tokens = history["steps"] * tc.batch_size * model.block_size
+        metrics = dict(recipe=args.recipe, world_size=world, steps=history["steps"], tokens_seen=tokens,
+                       train_seconds=history["train_seconds"], tokens_per_second=tokens / history["train_seconds"],
                        final_loss=history["loss"][-1], val_bits_per_char=bpc, losses=history["loss"])
-        print(f"{world} process(es), {history['steps']} steps in {history['train_seconds']:.1f} s; "
-              f"validation {bpc:.3f} bits/char")
+        print(f"{world} process(es), {history['steps']} steps in {history['train_seconds']:.1f} s "
+              f"({metrics['tokens_per_second']:,.0f} tokens/s); validation {bpc:.3f} bits/char")
         if out:
             out.mkdir(parents=True, exist_ok=True)
-            torch.save(dict(config=asdict(model.config), model=model.state_dict(), chars="".join(vocab.itos),
-                            train=asdict(tc)), out / "checkpoint.pt")
-            (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+            config = dict(asdict(model.config), tokenizer=tokenizer, recipe=args.recipe, train=asdict(tc))
+            if tokenizer == "char":
+                config["chars"] = "".join(corpus.tok.itos)
+            else:
+                config["tokenizer_file"] = "storyteller_tokenizer.json"
+                corpus.tok.save(str(out / config["tokenizer_file"]))
+            half = {k: v.half() for k, v in model.state_dict().items()}   # float16: half the bytes
+            torch.save(dict(config=config, model=half, metrics={k: v for k, v in metrics.items() if k != "losses"}),
+                       out / "storyteller.pt")
+            (out / "metrics.json").write_text(json.dumps(dict(config=config, **metrics), indent=1))
     if dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()

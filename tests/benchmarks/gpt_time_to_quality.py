@@ -1,0 +1,138 @@
+"""Time-to-quality: nanoGPT's CPU recipe against ours, trained side by side on this machine.
+
+Both train on the loader's split of TinyStories (the last 10% of whole stories is validation) and are
+scored alike: the summed next-token cross-entropy over the whole validation text, cut into
+non-overlapping windows of the model's context, divided by the characters those tokens cover and by
+ln 2 (bits per character). Training time excludes evaluation.
+
+- baseline: nanoGPT's published CPU recipe (README of karpathy/nanoGPT, "I only have a macbook"):
+  characters, 4 layers, 4 heads, 128 wide, block 64, batch 12, no dropout, no biases, tied head,
+  N(0, 0.02) init; AdamW 1e-3, betas (0.9, 0.99), weight decay 0.1, 100 warm-up steps, cosine decay to
+  1e-4 (here over the whole time budget), gradient clipping at 1.0. One run, scored at every budget.
+- ours: notebook 08's GPT (utils.gpt) with the recipe below, one fresh run per budget (its
+  schedule spans the budget).
+- throughput: tokens per second of both, at the baseline's exact shape and batch.
+
+    .venv/bin/python tests/benchmarks/gpt_time_to_quality.py            # about 25 minutes
+    .venv/bin/python tests/benchmarks/gpt_time_to_quality.py --quick    # 1/10 of every budget, a smoke test
+
+Results also go to artifacts/benchmarks/gpt_time_to_quality.json.
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import utils  # noqa: E402
+from utils.gpt import GPT, RECIPES, Corpus, GPTConfig, TrainConfig, train  # noqa: E402
+
+BASELINE_BUDGETS = [60, 150, 300, 600]
+OUR_BUDGETS = [30, 60, 150, 300]
+BASELINE, OURS = RECIPES["nanogpt"], RECIPES["fast"]
+THREADS = 2
+
+
+def run(data, model_kw, train_kw, seconds, eval_at, seed=0):
+    """Train one fresh model for `seconds`; returns {budget: bits/char} and the training history."""
+    torch.manual_seed(seed)
+    model = GPT(GPTConfig(data.vocab_size, **model_kw))
+    scores = {}
+    tc = TrainConfig(**train_kw, steps=None, seconds=seconds, eval_at=eval_at, seed=seed)
+    hist = train(model, data.train_ids, tc,
+                 on_eval=lambda s, step: scores.__setitem__(s, (data.bpc(model), step)))
+    return scores, hist
+
+
+def throughput(data, model_kw, train_kw, seconds):
+    _, hist = run(data, model_kw, train_kw, seconds, [])
+    b, T = train_kw["batch_size"], model_kw["block_size"]
+    warm = min(5, hist["steps"] // 2)                            # the first steps pay for allocation
+    return (hist["steps"] - warm) * b * T / (hist["train_seconds"] - hist["seconds"][warm - 1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="every budget divided by 10 (a smoke test of the script)")
+    ap.add_argument("--data", help="TinyStories file (default: the loader's order)")
+    ap.add_argument("--skip-baseline", action="store_true", help="only our recipe (while tuning it)")
+    ap.add_argument("--ours", default="{}", help="JSON overrides of our recipe, e.g. '{\"lr\": 2e-3, \"vocab\": 1024}'")
+    ap.add_argument("--budgets", help="comma-separated budgets in seconds for our recipe")
+    ap.add_argument("--threads", type=int, default=THREADS)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    scale = 0.1 if args.quick else 1.0
+    overrides = json.loads(args.ours)
+    vocab = overrides.pop("vocab", OURS["vocab_size"])
+    our_model = {**OURS["model"], **{k: v for k, v in overrides.items() if k in GPTConfig.__dataclass_fields__}}
+    our_train = {**OURS["train"], **{k: v for k, v in overrides.items() if k in TrainConfig.__dataclass_fields__}}
+    unknown = set(overrides) - set(GPTConfig.__dataclass_fields__) - set(TrainConfig.__dataclass_fields__)
+    if unknown:
+        ap.error(f"--ours: unknown settings {sorted(unknown)}")
+    our_budgets = [float(b) for b in args.budgets.split(",")] if args.budgets else [b * scale for b in OUR_BUDGETS]
+    base_budgets = [b * scale for b in BASELINE_BUDGETS]
+    base_model, base_train = BASELINE["model"], BASELINE["train"]
+
+    train_stories, val_stories = utils.load_tinystories(args.data)
+    t0 = time.time()
+    char_data = Corpus(train_stories, val_stories, "char")
+    bpe_data = Corpus(train_stories, val_stories, "bpe", vocab)
+    print(f"TinyStories: {len(train_stories):,} training and {len(val_stories):,} validation stories; "
+          f"BPE {vocab} trained and both encodings made in {time.time() - t0:.1f} s; torch threads {args.threads}")
+    print(f"validation: {bpe_data.val_chars:,} characters, {len(bpe_data.val_ids):,} BPE tokens "
+          f"({bpe_data.val_chars / len(bpe_data.val_ids):.2f} characters per token)")
+    print(f"baseline: {base_model}, {base_train}")
+    print(f"ours: vocab {vocab}, model {our_model}, training {our_train}", flush=True)
+    result = dict(machine=dict(threads=args.threads, torch=torch.__version__), quick=args.quick,
+                  ours=dict(vocab=vocab, model=our_model, train=our_train))
+
+    if not args.skip_baseline:
+        base_scores, base_hist = run(char_data, base_model, base_train, base_budgets[-1], base_budgets)
+        result["baseline"] = {str(b): dict(bpc=s, steps=n) for b, (s, n) in base_scores.items()}
+        for b, (s, n) in base_scores.items():
+            print(f"baseline {b:5.0f} s: {s:.3f} bits/char after {n:,} steps", flush=True)
+    ours = {}
+    for budget in our_budgets:
+        scores, hist = run(bpe_data, our_model, our_train, budget, [budget])
+        ours[budget] = scores[budget]
+        print(f"ours     {budget:5.0f} s: {scores[budget][0]:.3f} bits/char after {scores[budget][1]:,} steps "
+              f"(last training loss {hist['loss'][-1]:.3f})", flush=True)
+    result["ours_runs"] = {str(b): dict(bpc=s, steps=n) for b, (s, n) in ours.items()}
+
+    if not args.skip_baseline:
+        shape = dict(block_size=base_model["block_size"], n_layer=4, n_head=4, n_embd=128)
+        seconds = 30 * scale
+        tps_base = throughput(char_data, base_model, base_train, seconds)
+        tps_ours = throughput(char_data, {**our_model, **shape}, {**our_train, "batch_size": base_train["batch_size"]}, seconds)
+        result["throughput"] = dict(baseline=tps_base, ours=tps_ours)
+        print(f"\nthroughput at the baseline's shape and batch (chars, 4x4x128, block 64, batch 12): "
+              f"baseline {tps_base:,.0f} tokens/s, ours {tps_ours:,.0f} tokens/s ({tps_ours / tps_base:.2f}x)")
+
+        print("\nbits per character on the held-out stories (lower is better)")
+        print(f"{'budget':>8} {'baseline':>9} {'ours':>7}")
+        for b in sorted(set(base_budgets) | set(our_budgets)):
+            bs = base_scores.get(b, (None,))[0]
+            os_ = ours.get(b, (None,))[0]
+            print(f"{b:7.0f}s {bs if bs is None else round(bs, 3)!s:>9} {os_ if os_ is None else round(os_, 3)!s:>7}")
+        best_base = base_scores[base_budgets[-1]][0]
+        # time-to-quality: the shortest budget of ours that reaches the baseline's best score
+        reached = [b for b in our_budgets if ours[b][0] <= best_base]
+        if reached:
+            ratio = base_budgets[-1] / min(reached)
+            print(f"time-to-quality: ours reaches the baseline's {base_budgets[-1]:.0f}-s score ({best_base:.3f}) "
+                  f"in {min(reached):.0f} s: {ratio:.0f}x faster")
+        else:
+            ratio = None
+            print(f"time-to-quality: ours never reached the baseline's {base_budgets[-1]:.0f}-s score ({best_base:.3f})")
+        result["time_to_quality_ratio"] = ratio
+    out = Path(__file__).resolve().parents[2] / "artifacts" / "benchmarks"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "gpt_time_to_quality.json").write_text(json.dumps(result, indent=1))
+    print(f"\nwritten to {out / 'gpt_time_to_quality.json'}")
+
+
+if __name__ == "__main__":
+    main()
