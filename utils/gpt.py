@@ -45,6 +45,7 @@ class GPTConfig:
     qk_norm: bool = False         # RMS-normalise queries and keys per head (Henry et al. 2020)
     relu2: bool = False           # ReLU(x)^2 instead of GELU in the MLP (So et al. 2021)
     zero_init: bool = False       # output projections start at zero: every block starts as the identity
+    dropout: float = 0.0          # on attention weights and on each block's two outputs, while training
 
 
 class Block(nn.Module):
@@ -64,13 +65,15 @@ class Block(nn.Module):
             q, k = F.rms_norm(q, q.shape[-1:]), F.rms_norm(k, k.shape[-1:])
         if rope is not None:
             q, k = rotate(q, *rope), rotate(k, *rope)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)        # (B, nh, T, hs)
-        return self.proj(y.transpose(1, 2).reshape(B, T, C))
+        p = self.c.dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=p)   # (B, nh, T, hs)
+        return F.dropout(self.proj(y.transpose(1, 2).reshape(B, T, C)), p, self.training)
 
     def forward(self, x, rope=None):
         x = x + self.attn(self.ln1(x), rope)
         h = self.mlp[0](self.ln2(x))
-        return x + self.mlp[2](F.relu(h).square() if self.c.relu2 else self.mlp[1](h))
+        h = self.mlp[2](F.relu(h).square() if self.c.relu2 else self.mlp[1](h))
+        return x + F.dropout(h, self.c.dropout, self.training)
 
 
 def rotary(T, head_size, device=None, base=10000.0):
@@ -292,9 +295,9 @@ RECIPES = {
                     model=dict(block_size=64, bias=False, tie=True, init_std=0.02),
                     train=dict(batch_size=12, lr=1e-3, warmup_steps=100, min_lr_frac=0.1)),
     "fast": dict(tokenizer="bpe", vocab_size=2048,
-                 model=dict(block_size=128, rope=True, qk_norm=True, relu2=True, zero_init=True),
-                 train=dict(batch_size=16, lr=3e-3, muon_lr=0.02, warmup_steps=20, schedule="trapezoid",
-                            decay_frac=0.5)),
+                 model=dict(block_size=128, rope=True, zero_init=True),
+                 train=dict(batch_size=16, lr=3e-3, muon_lr=0.02, weight_decay=0.5, warmup_steps=20,
+                            schedule="trapezoid", decay_frac=0.5)),
 }
 SEP = "\n\n"                      # between stories, as in notebook 08
 

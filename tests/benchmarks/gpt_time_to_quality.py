@@ -11,7 +11,9 @@ ln 2 (bits per character). Training time excludes evaluation.
   1e-4 (here over the whole time budget), gradient clipping at 1.0. One run, scored at every budget.
 - ours: notebook 08's GPT (utils.gpt) with the recipe below, one fresh run per budget (its
   schedule spans the budget).
-- throughput: tokens per second of both, at the baseline's exact shape and batch.
+- 08 plain: notebook 08's own model and loop at its lecture settings (BPE 2048, context 64), for
+  reference: what the recipe adds on top of the tokenizer.
+- throughput: tokens per second of the baseline and ours, at the baseline's exact shape and batch.
 
     .venv/bin/python tests/benchmarks/gpt_time_to_quality.py            # about 25 minutes
     .venv/bin/python tests/benchmarks/gpt_time_to_quality.py --quick    # 1/10 of every budget, a smoke test
@@ -32,7 +34,8 @@ from utils.gpt import GPT, RECIPES, Corpus, GPTConfig, TrainConfig, train  # noq
 
 BASELINE_BUDGETS = [60, 150, 300, 600]
 OUR_BUDGETS = [30, 60, 150, 300]
-BASELINE, OURS = RECIPES["nanogpt"], RECIPES["fast"]
+PLAIN_BUDGETS = [30, 300]
+BASELINE, PLAIN, OURS = RECIPES["nanogpt"], RECIPES["plain"], RECIPES["fast"]
 THREADS = 2
 
 
@@ -57,6 +60,7 @@ def throughput(data, model_kw, train_kw, seconds):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="every budget divided by 10 (a smoke test of the script)")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply every budget by this")
     ap.add_argument("--data", help="TinyStories file (default: the loader's order)")
     ap.add_argument("--skip-baseline", action="store_true", help="only our recipe (while tuning it)")
     ap.add_argument("--ours", default="{}", help="JSON overrides of our recipe, e.g. '{\"lr\": 2e-3, \"vocab\": 1024}'")
@@ -64,7 +68,7 @@ def main():
     ap.add_argument("--threads", type=int, default=THREADS)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    scale = 0.1 if args.quick else 1.0
+    scale = args.scale * (0.1 if args.quick else 1.0)
     overrides = json.loads(args.ours)
     vocab = overrides.pop("vocab", OURS["vocab_size"])
     our_model = {**OURS["model"], **{k: v for k, v in overrides.items() if k in GPTConfig.__dataclass_fields__}}
@@ -89,45 +93,59 @@ def main():
     result = dict(machine=dict(threads=args.threads, torch=torch.__version__), quick=args.quick,
                   ours=dict(vocab=vocab, model=our_model, train=our_train))
 
+    def per_budget(name, data, model_kw, train_kw, budgets):
+        """One fresh run per budget, its schedule spanning the budget: {budget: (bits/char, steps)}."""
+        scores = {}
+        for budget in budgets:
+            score, hist = run(data, model_kw, train_kw, budget, [budget])
+            scores[budget] = score[budget]
+            print(f"{name:>8} {budget:5.0f} s: {score[budget][0]:.3f} bits/char after {score[budget][1]:,} steps "
+                  f"(last training loss {hist['loss'][-1]:.3f})", flush=True)
+        return scores
+
+    base = {}
     if not args.skip_baseline:
-        base_scores, base_hist = run(char_data, base_model, base_train, base_budgets[-1], base_budgets)
-        result["baseline"] = {str(b): dict(bpc=s, steps=n) for b, (s, n) in base_scores.items()}
-        for b, (s, n) in base_scores.items():
-            print(f"baseline {b:5.0f} s: {s:.3f} bits/char after {n:,} steps", flush=True)
-    ours = {}
-    for budget in our_budgets:
-        scores, hist = run(bpe_data, our_model, our_train, budget, [budget])
-        ours[budget] = scores[budget]
-        print(f"ours     {budget:5.0f} s: {scores[budget][0]:.3f} bits/char after {scores[budget][1]:,} steps "
-              f"(last training loss {hist['loss'][-1]:.3f})", flush=True)
-    result["ours_runs"] = {str(b): dict(bpc=s, steps=n) for b, (s, n) in ours.items()}
+        base, _ = run(char_data, base_model, base_train, base_budgets[-1], base_budgets)   # one run, scored at each budget
+        for b, (bpc, n) in base.items():
+            print(f"baseline {b:5.0f} s: {bpc:.3f} bits/char after {n:,} steps", flush=True)
+        plain_data = bpe_data if vocab == PLAIN["vocab_size"] else Corpus(train_stories, val_stories, "bpe", PLAIN["vocab_size"])
+        plain = per_budget("08 plain", plain_data, PLAIN["model"], PLAIN["train"], [b * scale for b in PLAIN_BUDGETS])
+        result["baseline"] = {str(b): dict(bpc=v, steps=n) for b, (v, n) in base.items()}
+        result["plain_08"] = {str(b): dict(bpc=v, steps=n) for b, (v, n) in plain.items()}
+    ours = per_budget("ours", bpe_data, our_model, our_train, our_budgets)
+    result["ours_runs"] = {str(b): dict(bpc=v, steps=n) for b, (v, n) in ours.items()}
 
     if not args.skip_baseline:
-        shape = dict(block_size=base_model["block_size"], n_layer=4, n_head=4, n_embd=128)
         seconds = 30 * scale
+        shape = dict(block_size=base_model["block_size"], n_layer=4, n_head=4, n_embd=128)
         tps_base = throughput(char_data, base_model, base_train, seconds)
         tps_ours = throughput(char_data, {**our_model, **shape}, {**our_train, "batch_size": base_train["batch_size"]}, seconds)
-        result["throughput"] = dict(baseline=tps_base, ours=tps_ours)
-        print(f"\nthroughput at the baseline's shape and batch (chars, 4x4x128, block 64, batch 12): "
-              f"baseline {tps_base:,.0f} tokens/s, ours {tps_ours:,.0f} tokens/s ({tps_ours / tps_base:.2f}x)")
+        tps_adamw = throughput(char_data, {**our_model, **shape},
+                               {**our_train, "batch_size": base_train["batch_size"], "muon_lr": None}, seconds)
+        result["throughput"] = dict(baseline=tps_base, ours=tps_ours, ours_adamw_only=tps_adamw)
+        print(f"\nthroughput at the baseline's shape and batch (characters, 4 layers x 4 heads x 128, block 64, "
+              f"batch 12): baseline {tps_base:,.0f} tokens/s, ours {tps_ours:,.0f} tokens/s ({tps_ours / tps_base:.2f}x), "
+              f"ours with AdamW instead of Muon {tps_adamw:,.0f} tokens/s ({tps_adamw / tps_base:.2f}x)")
 
-        print("\nbits per character on the held-out stories (lower is better)")
-        print(f"{'budget':>8} {'baseline':>9} {'ours':>7}")
-        for b in sorted(set(base_budgets) | set(our_budgets)):
-            bs = base_scores.get(b, (None,))[0]
-            os_ = ours.get(b, (None,))[0]
-            print(f"{b:7.0f}s {bs if bs is None else round(bs, 3)!s:>9} {os_ if os_ is None else round(os_, 3)!s:>7}")
-        best_base = base_scores[base_budgets[-1]][0]
-        # time-to-quality: the shortest budget of ours that reaches the baseline's best score
-        reached = [b for b in our_budgets if ours[b][0] <= best_base]
-        if reached:
-            ratio = base_budgets[-1] / min(reached)
-            print(f"time-to-quality: ours reaches the baseline's {base_budgets[-1]:.0f}-s score ({best_base:.3f}) "
-                  f"in {min(reached):.0f} s: {ratio:.0f}x faster")
-        else:
-            ratio = None
-            print(f"time-to-quality: ours never reached the baseline's {base_budgets[-1]:.0f}-s score ({best_base:.3f})")
+        def cell(scores, b):
+            return f"{scores[b][0]:.3f}" if b in scores else "-"
+        print("\nvalidation bits per character on the held-out stories (lower is better)")
+        print(f"{'budget':>8} {'baseline':>9} {'08 plain':>9} {'ours':>7}")
+        for b in sorted(set(base) | set(plain) | set(ours)):
+            print(f"{b:7.0f}s {cell(base, b):>9} {cell(plain, b):>9} {cell(ours, b):>7}")
+        last = base_budgets[-1]
+        best_base = base[last][0]
+        reached = [b for b in our_budgets if ours[b][0] <= best_base]   # our shortest budget at the baseline's best
+        ratio = last / min(reached) if reached else None
         result["time_to_quality_ratio"] = ratio
+        print(f"\ntime-to-quality: ours reaches the baseline's {last:.0f}-s score ({best_base:.3f}) "
+              + (f"in {min(reached):.0f} s: {ratio:.0f}x faster" if reached else "in none of its budgets"))
+        targets = [(f"ours at {our_budgets[0]:.0f} s <= baseline at {last:.0f} s (>= 20x)", ours[our_budgets[0]][0] <= best_base),
+                   (f"ours at {our_budgets[-1]:.0f} s <= 1.10 bits/char", ours[our_budgets[-1]][0] <= 1.10),
+                   ("throughput at the baseline's shape >= the baseline's", tps_ours >= tps_base)]
+        for text, met in targets:
+            print(f"  [{'met' if met else 'MISSED'}] {text}")
+        result["targets"] = {text: met for text, met in targets}
     out = Path(__file__).resolve().parents[2] / "artifacts" / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
     (out / "gpt_time_to_quality.json").write_text(json.dumps(result, indent=1))
