@@ -375,13 +375,14 @@ def main(argv=None):
     train_kw = {**recipe["train"], **{k: getattr(args, k) for k in ("batch_size", "lr") if getattr(args, k) is not None}}
     steps = None if args.seconds and args.steps is None else (args.steps or 300)
     torch.manual_seed(args.seed)                   # the same initial weights on every rank
-    model = GPT(GPTConfig(corpus.vocab_size, **model_kw))
+    device = torch.device("cuda", torch.cuda.current_device()) if torch.cuda.is_available() else torch.device("cpu")
+    model = GPT(GPTConfig(corpus.vocab_size, **model_kw)).to(device)   # under torchrun: this rank's GPU
     tc = TrainConfig(**train_kw, steps=steps, seconds=args.seconds, seed=args.seed, log_every=args.log_every)
     history = train(model, corpus.train_ids, tc)
     out = Path(args.out) if args.out else None
     if out and args.save_rank_params:
         out.mkdir(parents=True, exist_ok=True)
-        torch.save(model.state_dict(), out / f"params_rank{rank}.pt")
+        torch.save({k: v.cpu() for k, v in model.state_dict().items()}, out / f"params_rank{rank}.pt")
     if rank == 0:
         bpc = corpus.bpc(model)
         tokens = history["steps"] * tc.batch_size * model.block_size
@@ -398,7 +399,7 @@ def main(argv=None):
             else:
                 config["tokenizer_file"] = "storyteller_tokenizer.json"
                 corpus.tok.save(str(out / config["tokenizer_file"]))
-            half = {k: v.half() for k, v in model.state_dict().items()}   # float16: half the bytes
+            half = {k: v.half().cpu() for k, v in model.state_dict().items()}   # float16: half the bytes
             torch.save(dict(config=config, model=half, metrics={k: v for k, v in metrics.items() if k != "losses"}),
                        out / "storyteller.pt")
             (out / "metrics.json").write_text(json.dumps(dict(config=config, **metrics), indent=1))
