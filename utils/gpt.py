@@ -3,7 +3,7 @@
 `GPTConfig()` with no switches is exactly the model notebook 08 builds (same parameter names, so 08's
 state dicts load here); the switches add what the time-to-quality benchmark
 (tests/benchmarks/gpt_time_to_quality.py) measured to help on a CPU: rotary positions, QK-norm,
-ReLU², zero-initialised output projections, and Muon for the 2-D hidden weights.
+ReLU², no biases, zero-initialised output projections, and Muon for the 2-D hidden weights.
 
 One source for every scale. `train` runs in a single process, or under torchrun with
 DistributedDataParallel (gloo on CPU, NCCL on GPUs): every step draws one global batch from a seeded
@@ -60,13 +60,15 @@ class Block(nn.Module):
 
     def attn(self, x, rope):                                                # x (B, T, C)
         B, T, C = x.shape
-        q, k, v = self.qkv(x).view(B, T, 3, self.n_head, C // self.n_head).permute(2, 0, 3, 1, 4)
+        qkv = self.qkv(x).view(B, T, 3, self.n_head, C // self.n_head)
+        qk, v = qkv[:, :, :2], qkv[:, :, 2]                   # queries and keys together: one rotation, one norm
         if self.c.qk_norm:
-            q, k = F.rms_norm(q, q.shape[-1:]), F.rms_norm(k, k.shape[-1:])
+            qk = F.rms_norm(qk, qk.shape[-1:])
         if rope is not None:
-            q, k = rotate(q, *rope), rotate(k, *rope)
+            qk = rotate(qk, *rope)
+        q, k = qk.permute(2, 0, 3, 1, 4)                       # each (B, nh, T, hs)
         p = self.c.dropout if self.training else 0.0
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=p)   # (B, nh, T, hs)
+        y = F.scaled_dot_product_attention(q, k, v.transpose(1, 2), is_causal=True, dropout_p=p)
         return F.dropout(self.proj(y.transpose(1, 2).reshape(B, T, C)), p, self.training)
 
     def forward(self, x, rope=None):
@@ -77,18 +79,16 @@ class Block(nn.Module):
 
 
 def rotary(T, head_size, device=None, base=10000.0):
-    """cos and sin of the rotary angles t * base^(-2i/d), each (T, head_size / 2)."""
+    """cos and signed sin of the rotary angles t * base^(-2i/d), each (T, head_size), for `rotate`."""
     inv_freq = base ** (-torch.arange(0, head_size, 2, device=device).float() / head_size)
     angles = torch.arange(T, device=device).float()[:, None] * inv_freq
-    return angles.cos(), angles.sin()
+    return angles.cos().repeat(1, 2), torch.cat([-angles.sin(), angles.sin()], dim=-1)
 
 
 def rotate(x, cos, sin):
-    """Rotate each pair (x1_i, x2_i) of the two halves of the head dimension by its angle."""
-    x1, x2 = x.chunk(2, dim=-1)
-    T = x.shape[-2]
-    cos, sin = cos[:T], sin[:T]
-    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+    """Rotate each pair (x1_i, x2_i) of the two halves of the head dimension by its angle:
+    (x1 cos - x2 sin, x2 cos + x1 sin), written as x * cos + halves_swapped(x) * signed sin."""
+    return torch.addcmul(x * cos, x.roll(x.shape[-1] // 2, dims=-1), sin)
 
 
 class GPT(nn.Module):
@@ -122,9 +122,10 @@ class GPT(nn.Module):
 
     def forward(self, idx):                                                 # idx (B, T) token ids
         x = self.tok(idx)
-        rope = (self.cos, self.sin) if self.config.rope else None
+        T = idx.shape[1]
+        rope = (self.cos[:T, None, None], self.sin[:T, None, None]) if self.config.rope else None   # (T, 1, 1, hs)
         if rope is None:
-            x = x + self.pos(torch.arange(idx.shape[1], device=idx.device))
+            x = x + self.pos(torch.arange(T, device=idx.device))
         for block in self.blocks:
             x = block(x, rope)
         return self.head(self.ln_f(x))                                      # (B, T, vocab_size)
@@ -167,6 +168,7 @@ class TrainConfig:
     batch_size: int = 16          # sequences per step, the global batch (split evenly over the ranks)
     lr: float = 3e-3              # peak AdamW learning rate
     muon_lr: float | None = None  # if set: Muon with this peak rate for the 2-D weights inside the blocks
+    muon_ns_steps: int = 5        # Newton-Schulz iterations per Muon step (torch's default)
     betas: tuple = (0.9, 0.99)
     weight_decay: float = 0.1     # on 2-D weights only, as nanoGPT
     warmup_steps: int = 20
@@ -204,7 +206,7 @@ def optimizers(model, tc: TrainConfig):
     opts = [torch.optim.AdamW([g for g in groups if g["params"]], lr=tc.lr, betas=tc.betas)]
     if hidden:
         opts.append(torch.optim.Muon(hidden, lr=tc.muon_lr, weight_decay=tc.weight_decay,
-                                     adjust_lr_fn="match_rms_adamw"))
+                                     adjust_lr_fn="match_rms_adamw", ns_steps=tc.muon_ns_steps))
     for opt in opts:
         for g in opt.param_groups:
             g["peak_lr"] = g["lr"]
@@ -287,7 +289,8 @@ def train(model, train_ids, tc: TrainConfig, on_eval=None):
 
 # Each recipe: tokenizer, vocabulary size, model switches, training settings. "plain" is notebook 08's
 # lecture setting; "nanogpt" is nanoGPT's published CPU recipe (the benchmark's baseline); "fast" is
-# what tests/benchmarks/gpt_time_to_quality.py measured best on a 2-core CPU.
+# what tests/benchmarks/gpt_time_to_quality.py measured best on a 2-core CPU; "muon" is the earlier fast
+# recipe with Muon (more per step, but slower steps; the checkpoint before the current one used it).
 RECIPES = {
     "plain": dict(tokenizer="bpe", vocab_size=2048, model=dict(block_size=64),
                   train=dict(batch_size=16, lr=6e-3, warmup_steps=20)),
@@ -295,6 +298,10 @@ RECIPES = {
                     model=dict(block_size=64, bias=False, tie=True, init_std=0.02),
                     train=dict(batch_size=12, lr=1e-3, warmup_steps=100, min_lr_frac=0.1)),
     "fast": dict(tokenizer="bpe", vocab_size=2048,
+                 model=dict(block_size=128, bias=False, rope=True, relu2=True, zero_init=True),
+                 train=dict(batch_size=16, lr=5e-3, weight_decay=0.5, warmup_steps=20,
+                            schedule="trapezoid", decay_frac=0.5)),
+    "muon": dict(tokenizer="bpe", vocab_size=2048,
                  model=dict(block_size=128, rope=True, zero_init=True),
                  train=dict(batch_size=16, lr=3e-3, muon_lr=0.02, weight_decay=0.5, warmup_steps=20,
                             schedule="trapezoid", decay_frac=0.5)),

@@ -13,9 +13,10 @@ ln 2 (bits per character). Training time excludes evaluation.
   schedule spans the budget).
 - 08 plain: notebook 08's own model and loop at its lecture settings (BPE 2048, context 64), for
   reference: what the recipe adds on top of the tokenizer.
+- muon: the recipe with Muon for the blocks' matrices (RECIPES["muon"]), at 30 and 300 s.
 - throughput: tokens per second of the baseline and ours, at the baseline's exact shape and batch.
 
-    .venv/bin/python tests/benchmarks/gpt_time_to_quality.py            # about 25 minutes
+    .venv/bin/python tests/benchmarks/gpt_time_to_quality.py            # about 35 minutes
     .venv/bin/python tests/benchmarks/gpt_time_to_quality.py --quick    # 1/10 of every budget, a smoke test
 
 Results also go to artifacts/benchmarks/gpt_time_to_quality.json.
@@ -34,8 +35,8 @@ from utils.gpt import GPT, RECIPES, Corpus, GPTConfig, TrainConfig, train  # noq
 
 BASELINE_BUDGETS = [60, 150, 300, 600]
 OUR_BUDGETS = [30, 60, 150, 300]
-PLAIN_BUDGETS = [30, 300]
-BASELINE, PLAIN, OURS = RECIPES["nanogpt"], RECIPES["plain"], RECIPES["fast"]
+PLAIN_BUDGETS = MUON_BUDGETS = [30, 300]
+BASELINE, PLAIN, OURS, MUON = RECIPES["nanogpt"], RECIPES["plain"], RECIPES["fast"], RECIPES["muon"]
 THREADS = 2
 
 
@@ -53,6 +54,8 @@ def run(data, model_kw, train_kw, seconds, eval_at, seed=0):
 def throughput(data, model_kw, train_kw, seconds):
     _, hist = run(data, model_kw, train_kw, seconds, [])
     b, T = train_kw["batch_size"], model_kw["block_size"]
+    if hist["steps"] < 4:
+        raise SystemExit(f"throughput: only {hist['steps']} steps in {seconds:.0f} s; give a larger --scale")
     warm = min(5, hist["steps"] // 2)                            # the first steps pay for allocation
     return (hist["steps"] - warm) * b * T / (hist["train_seconds"] - hist["seconds"][warm - 1])
 
@@ -110,8 +113,10 @@ def main():
             print(f"baseline {b:5.0f} s: {bpc:.3f} bits/char after {n:,} steps", flush=True)
         plain_data = bpe_data if vocab == PLAIN["vocab_size"] else Corpus(train_stories, val_stories, "bpe", PLAIN["vocab_size"])
         plain = per_budget("08 plain", plain_data, PLAIN["model"], PLAIN["train"], [b * scale for b in PLAIN_BUDGETS])
+        muon = per_budget("muon", bpe_data, MUON["model"], MUON["train"], [b * scale for b in MUON_BUDGETS])
         result["baseline"] = {str(b): dict(bpc=v, steps=n) for b, (v, n) in base.items()}
         result["plain_08"] = {str(b): dict(bpc=v, steps=n) for b, (v, n) in plain.items()}
+        result["muon"] = {str(b): dict(bpc=v, steps=n) for b, (v, n) in muon.items()}
     ours = per_budget("ours", bpe_data, our_model, our_train, our_budgets)
     result["ours_runs"] = {str(b): dict(bpc=v, steps=n) for b, (v, n) in ours.items()}
 
@@ -120,19 +125,18 @@ def main():
         shape = dict(block_size=base_model["block_size"], n_layer=4, n_head=4, n_embd=128)
         tps_base = throughput(char_data, base_model, base_train, seconds)
         tps_ours = throughput(char_data, {**our_model, **shape}, {**our_train, "batch_size": base_train["batch_size"]}, seconds)
-        tps_adamw = throughput(char_data, {**our_model, **shape},
-                               {**our_train, "batch_size": base_train["batch_size"], "muon_lr": None}, seconds)
-        result["throughput"] = dict(baseline=tps_base, ours=tps_ours, ours_adamw_only=tps_adamw)
+        tps_muon = throughput(char_data, {**MUON["model"], **shape}, {**MUON["train"], "batch_size": base_train["batch_size"]}, seconds)
+        result["throughput"] = dict(baseline=tps_base, ours=tps_ours, muon=tps_muon)
         print(f"\nthroughput at the baseline's shape and batch (characters, 4 layers x 4 heads x 128, block 64, "
               f"batch 12): baseline {tps_base:,.0f} tokens/s, ours {tps_ours:,.0f} tokens/s ({tps_ours / tps_base:.2f}x), "
-              f"ours with AdamW instead of Muon {tps_adamw:,.0f} tokens/s ({tps_adamw / tps_base:.2f}x)")
+              f"the Muon recipe {tps_muon:,.0f} tokens/s ({tps_muon / tps_base:.2f}x)")
 
         def cell(scores, b):
             return f"{scores[b][0]:.3f}" if b in scores else "-"
         print("\nvalidation bits per character on the held-out stories (lower is better)")
-        print(f"{'budget':>8} {'baseline':>9} {'08 plain':>9} {'ours':>7}")
-        for b in sorted(set(base) | set(plain) | set(ours)):
-            print(f"{b:7.0f}s {cell(base, b):>9} {cell(plain, b):>9} {cell(ours, b):>7}")
+        print(f"{'budget':>8} {'baseline':>9} {'08 plain':>9} {'muon':>7} {'ours':>7}")
+        for b in sorted(set(base) | set(plain) | set(muon) | set(ours)):
+            print(f"{b:7.0f}s {cell(base, b):>9} {cell(plain, b):>9} {cell(muon, b):>7} {cell(ours, b):>7}")
         last = base_budgets[-1]
         best_base = base[last][0]
         reached = [b for b in our_budgets if ours[b][0] <= best_base]   # our shortest budget at the baseline's best
