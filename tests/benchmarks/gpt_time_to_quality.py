@@ -14,7 +14,7 @@ ln 2 (bits per character). Training time excludes evaluation.
 - 08 plain: notebook 08's own model and loop at its lecture settings (BPE 2048, context 64), for
   reference: what the recipe adds on top of the tokenizer.
 - muon: the recipe with Muon for the blocks' matrices (RECIPES["muon"]), at 30 and 300 s.
-- throughput: tokens per second of the baseline and ours, at the baseline's exact shape and batch.
+- throughput: tokens per second of the baseline, ours and the Muon recipe, at the baseline's exact shape and batch.
 
     .venv/bin/python tests/benchmarks/gpt_time_to_quality.py            # about 35 minutes
     .venv/bin/python tests/benchmarks/gpt_time_to_quality.py --quick    # 1/10 of every budget, a smoke test
