@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from utils.gpt import (GPT, RECIPES, SEP, Corpus, GPTConfig, TrainConfig, lr_factor, optimizers, rotary, rotate,
+from utils.gpt import (GPT, RECIPES, SEP, Corpus, GPTConfig, ReLU2, TrainConfig, lr_factor, optimizers, rotary, rotate,
                        summed_nll, train, validation_bpc)
 from utils.paths import REPO_ROOT
 
@@ -49,15 +49,32 @@ def test_tied_head_shares_the_embedding_and_zero_init_blocks_are_identity():
     assert m.head.weight is m.tok.weight
     z = GPT(tiny(zero_init=True, rope=True))
     x = torch.randn(2, 8, 16)
-    assert torch.equal(z.blocks[0](x, (z.cos[:8, None, None], z.sin[:8, None, None])), x)
+    assert torch.equal(z.blocks[0](x, z.rot[:8, None, None]), x)
 
 
 def test_rotary_keeps_norms_and_makes_scores_depend_on_offset_only():
-    cos, sin = rotary(16, 8)
+    rot = rotary(16, 8)
     q, k = torch.randn(8), torch.randn(8)
-    qs, ks = rotate(q.expand(16, 8), cos, sin), rotate(k.expand(16, 8), cos, sin)
+    qs, ks = rotate(q.expand(16, 8), rot), rotate(k.expand(16, 8), rot)
     assert torch.allclose(qs.norm(dim=-1), q.norm().expand(16), atol=1e-5)
     assert torch.allclose(qs[3] @ ks[1], qs[9] @ ks[7], atol=1e-5), "score depends on i - j only"
+
+
+def test_rotate_is_the_pairwise_rotation_written_out():
+    x, rot = torch.randn(5, 3, 8), rotary(5, 8)
+    cos, sin = rot[..., 0][:, None], rot[..., 1][:, None]                  # (T, 1, 4)
+    x0, x1 = x[..., 0::2], x[..., 1::2]
+    expected = torch.stack([x0 * cos - x1 * sin, x1 * cos + x0 * sin], dim=-1).flatten(-2)
+    assert torch.allclose(rotate(x, rot[:, None]), expected, atol=1e-6)
+
+
+def test_relu2_matches_autograds_relu_squared():
+    x = torch.randn(6, 7, dtype=torch.double, requires_grad=True)
+    assert torch.autograd.gradcheck(ReLU2.apply, (x,))
+    g = torch.randn(6, 7, dtype=torch.double)
+    (ours,) = torch.autograd.grad(ReLU2.apply(x), x, g)
+    (ref,) = torch.autograd.grad(F.relu(x).square(), x, g)
+    assert torch.allclose(ReLU2.apply(x), F.relu(x).square()) and torch.allclose(ours, ref)
 
 
 def test_lr_factor_warmup_cosine_and_trapezoid():
@@ -81,6 +98,7 @@ def test_optimizers_split_parameters_once():
     no_decay = [g for g in adamw.param_groups if g["weight_decay"] == 0][0]["params"]
     assert all(p.dim() < 2 for p in no_decay)
     assert len(optimizers(model, TrainConfig())) == 1
+    assert optimizers(model, TrainConfig(fused=True))[0].defaults["fused"]
     assert optimizers(model, TrainConfig(muon_lr=0.02, muon_ns_steps=3))[1].param_groups[0]["ns_steps"] == 3
 
 

@@ -14,7 +14,8 @@ ln 2 (bits per character). Training time excludes evaluation.
 - 08 plain: notebook 08's own model and loop at its lecture settings (BPE 2048, context 64), for
   reference: what the recipe adds on top of the tokenizer.
 - muon: the recipe with Muon for the blocks' matrices (RECIPES["muon"]), at 30 and 300 s.
-- throughput: tokens per second of the baseline, ours and the Muon recipe, at the baseline's exact shape and batch.
+- throughput: tokens per second of the baseline, ours and the Muon recipe, at the baseline's exact shape and
+  batch: the median of five 10-s runs each, taken in turns (this machine's speed drifts by several percent).
 
     .venv/bin/python tests/benchmarks/gpt_time_to_quality.py            # about 35 minutes
     .venv/bin/python tests/benchmarks/gpt_time_to_quality.py --quick    # 1/10 of every budget, a smoke test
@@ -23,6 +24,7 @@ Results also go to artifacts/benchmarks/gpt_time_to_quality.json.
 """
 import argparse
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -58,6 +60,16 @@ def throughput(data, model_kw, train_kw, seconds):
         raise SystemExit(f"throughput: only {hist['steps']} steps in {seconds:.0f} s; give a larger --scale")
     warm = min(5, hist["steps"] // 2)                            # the first steps pay for allocation
     return (hist["steps"] - warm) * b * T / (hist["train_seconds"] - hist["seconds"][warm - 1])
+
+
+def interleaved_throughput(configs, data, seconds, rounds=5):
+    """Median tokens/s of each {name: (model_kw, train_kw)}, measured in turns: round after round, every
+    config runs for `seconds`, so a slow spell of a shared machine hits them all alike."""
+    runs = {name: [] for name in configs}
+    for _ in range(rounds):
+        for name, (model_kw, train_kw) in configs.items():
+            runs[name].append(throughput(data, model_kw, train_kw, seconds))
+    return {name: statistics.median(r) for name, r in runs.items()}, runs
 
 
 def main():
@@ -121,15 +133,20 @@ def main():
     result["ours_runs"] = {str(b): dict(bpc=v, steps=n) for b, (v, n) in ours.items()}
 
     if not args.skip_baseline:
-        seconds = 30 * scale
         shape = dict(block_size=base_model["block_size"], n_layer=4, n_head=4, n_embd=128)
-        tps_base = throughput(char_data, base_model, base_train, seconds)
-        tps_ours = throughput(char_data, {**our_model, **shape}, {**our_train, "batch_size": base_train["batch_size"]}, seconds)
-        tps_muon = throughput(char_data, {**MUON["model"], **shape}, {**MUON["train"], "batch_size": base_train["batch_size"]}, seconds)
-        result["throughput"] = dict(baseline=tps_base, ours=tps_ours, muon=tps_muon)
+        same_batch = dict(batch_size=base_train["batch_size"])
+        tps, runs = interleaved_throughput({"baseline": (base_model, base_train),
+                                            "ours": ({**our_model, **shape}, {**our_train, **same_batch}),
+                                            "muon": ({**MUON["model"], **shape}, {**MUON["train"], **same_batch})},
+                                           char_data, 10 * scale)
+        tps_base, tps_ours, tps_muon = tps["baseline"], tps["ours"], tps["muon"]
+        result["throughput"] = dict(median=tps, rounds=runs)
         print(f"\nthroughput at the baseline's shape and batch (characters, 4 layers x 4 heads x 128, block 64, "
-              f"batch 12): baseline {tps_base:,.0f} tokens/s, ours {tps_ours:,.0f} tokens/s ({tps_ours / tps_base:.2f}x), "
+              f"batch 12; median of 5 interleaved 10-s runs each): baseline {tps_base:,.0f} tokens/s, "
+              f"ours {tps_ours:,.0f} tokens/s ({tps_ours / tps_base:.2f}x), "
               f"the Muon recipe {tps_muon:,.0f} tokens/s ({tps_muon / tps_base:.2f}x)")
+        for name, r in runs.items():
+            print(f"  {name:>8}: " + ", ".join(f"{t:,.0f}" for t in r))
 
         def cell(scores, b):
             return f"{scores[b][0]:.3f}" if b in scores else "-"
