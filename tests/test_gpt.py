@@ -8,8 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from utils.gpt import (GPT, RECIPES, SEP, Corpus, GPTConfig, ReLU2, TrainConfig, lr_factor, optimizers, rotary, rotate,
-                       summed_nll, train, validation_bpc)
+from torch.optim.optimizer import register_optimizer_step_post_hook
+
+from utils.gpt import (GPT, RECIPES, SEP, Corpus, GPTConfig, ReLU2, TrainConfig, ema_decay, lr_factor, optimizers, rotary,
+                       rotate, summed_nll, swap_weights, train, validation_bpc)
 from utils.paths import REPO_ROOT
 
 SWITCHES = dict(rope=True, qk_norm=True, relu2=True, zero_init=True)
@@ -126,6 +128,47 @@ def test_train_learns_a_repeating_sequence_and_checks_its_budget():
     assert seen == [0.0, 1e9], "every requested evaluation happens, late ones at the end"
     with pytest.raises(ValueError, match="budget"):
         train(model, ids, TrainConfig(steps=None, seconds=None))
+
+
+def test_ema_decay_starts_short_and_is_capped():
+    assert ema_decay(0, 0.995) == pytest.approx(0.1) and ema_decay(90, 0.995) == pytest.approx(0.91)
+    assert ema_decay(10**6, 0.995) == 0.995
+
+
+def test_swap_weights_exchanges_parameters():
+    torch.manual_seed(0)
+    a, b = GPT(tiny()), GPT(tiny())
+    pa, pb = [p.clone() for p in a.parameters()], [p.clone() for p in b.parameters()]
+    swap_weights(a, b)
+    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), pb))
+    assert all(torch.equal(x, y) for x, y in zip(b.parameters(), pa))
+
+
+def test_ema_returns_the_moving_average_of_the_weights_after_each_step():
+    """The weights after every step of a plain run, averaged by hand, equal what train(ema=...) returns;
+    on_eval sees the average too, and the raw trajectory is the same with or without it."""
+    ids = torch.arange(11).repeat(40)
+    tc = dict(batch_size=4, lr=1e-2, steps=8)
+    torch.manual_seed(0)
+    plain = GPT(tiny(**SWITCHES))
+    after_step = []
+    hook = register_optimizer_step_post_hook(lambda *_: after_step.append([p.detach().clone() for p in plain.parameters()]))
+    try:
+        train(plain, ids, TrainConfig(**tc))
+    finally:
+        hook.remove()
+    average = after_step[0]
+    for n, weights in enumerate(after_step[1:], start=1):
+        d = ema_decay(n, 0.9)
+        average = [d * a + (1 - d) * w for a, w in zip(average, weights)]
+    torch.manual_seed(0)
+    model, seen = GPT(tiny(**SWITCHES)), []
+    train(model, ids, TrainConfig(**tc, ema=0.9, eval_at=[0.0]),
+          on_eval=lambda *_: seen.append([p.detach().clone() for p in model.parameters()]))
+    for got, want in zip(model.parameters(), average):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    assert all(torch.equal(s, w) for s, w in zip(seen[0], after_step[0])), "the first evaluation sees the average after one step: the weights"
+    assert any(not torch.allclose(g, r) for g, r in zip(model.parameters(), plain.parameters())), "the average is not the last weights"
 
 
 def _run(args, tmp_path, name, nproc=None):

@@ -190,6 +190,7 @@ class TrainConfig:
     min_lr_frac: float = 0.0      # the learning rate at the end, as a fraction of the peak
     grad_clip: float = 1.0
     fused: bool = False           # AdamW's single fused kernel (nanoGPT turns it on for CUDA only)
+    ema: float = 0.0              # if set: return (and evaluate) an exponential moving average of the weights
     steps: int | None = 300       # training ends after `steps`, or after `seconds` of training if set
     seconds: float | None = None
     seed: int = 0
@@ -227,6 +228,28 @@ def optimizers(model, tc: TrainConfig):
     return opts
 
 
+def ema_decay(n, decay):
+    """The moving average's decay after n updates: short at first (early weights are poor), at most `decay`."""
+    return min(decay, (1 + n) / (10 + n))
+
+
+def moving_average(model, decay):
+    """A copy of `model` whose weights track the exponential moving average of `model`'s (Polyak averaging)."""
+    def update(averaged, current, n):
+        for a, c in zip(averaged, current):
+            a.lerp_(c, 1 - ema_decay(int(n), decay))
+    return torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=update)
+
+
+@torch.no_grad()
+def swap_weights(a, b):
+    """Exchange the parameters of two models of one architecture."""
+    for p, q in zip(a.parameters(), b.parameters()):
+        t = p.clone()
+        p.copy_(q)
+        q.copy_(t)
+
+
 def distributed():
     """(rank, world size); joins the process group when started by torchrun."""
     if "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1:
@@ -243,7 +266,8 @@ def train(model, train_ids, tc: TrainConfig, on_eval=None):
     """Train `model` on random windows of `train_ids`; returns the history (losses, steps, seconds).
 
     Under torchrun the model is wrapped in DDP; every rank draws the same global batch and trains on
-    its own rows, and the logged loss is the mean over all ranks (the single-process loss).
+    its own rows, and the logged loss is the mean over all ranks (the single-process loss). With
+    `tc.ema`, on_eval sees the moving average and `model` ends holding it.
     """
     rank, world = distributed()
     if tc.batch_size % world:
@@ -253,6 +277,7 @@ def train(model, train_ids, tc: TrainConfig, on_eval=None):
     dev = next(model.parameters()).device
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     opts, gen = optimizers(model, tc), torch.Generator().manual_seed(tc.seed)
+    ema = moving_average(model, tc.ema) if tc.ema else None
     rows = slice(rank * tc.batch_size // world, (rank + 1) * tc.batch_size // world)
     history = dict(loss=[], seconds=[])
     pending = sorted(tc.eval_at)
@@ -279,6 +304,8 @@ def train(model, train_ids, tc: TrainConfig, on_eval=None):
             nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
         for opt in opts:
             opt.step()
+        if ema is not None:
+            ema.update_parameters(model)
         mean_loss = loss.detach()
         if world > 1:
             dist.all_reduce(mean_loss)
@@ -290,7 +317,13 @@ def train(model, train_ids, tc: TrainConfig, on_eval=None):
         if rank == 0 and tc.log_every and step % tc.log_every == 0:
             print(f"step {step}: loss {history['loss'][-1]:.4f} ({trained:.1f} s)", flush=True)
         while pending and trained >= pending[0] and on_eval is not None:
+            if ema is not None:
+                swap_weights(model, ema.module)         # evaluate the average, then train on
             on_eval(pending.pop(0), step)   # evaluation time is not training time
+            if ema is not None:
+                swap_weights(model, ema.module)
+    if ema is not None:
+        swap_weights(model, ema.module)
     while pending and on_eval is not None:  # budgets the run reached at its very end
         on_eval(pending.pop(0), step)
     history["steps"], history["train_seconds"] = step, trained
