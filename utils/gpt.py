@@ -3,7 +3,8 @@
 `GPTConfig()` with no switches is exactly the model notebook 08 builds (same parameter names, so 08's
 state dicts load here); the switches add what the time-to-quality benchmark
 (tests/benchmarks/gpt_time_to_quality.py) measured to help on a CPU: rotary positions, QK-norm,
-ReLU², no biases, zero-initialised output projections, and Muon for the 2-D hidden weights.
+ReLU², no biases, zero-initialised output projections, Muon for the 2-D hidden weights, and a moving
+average of the weights (TrainConfig.ema).
 
 One source for every scale. `train` runs in a single process, or under torchrun with
 DistributedDataParallel (gloo on CPU, NCCL on GPUs): every step draws one global batch from a seeded
@@ -347,7 +348,7 @@ RECIPES = {
     "fast": dict(tokenizer="bpe", vocab_size=2048,
                  model=dict(block_size=128, bias=False, rope=True, relu2=True, zero_init=True),
                  train=dict(batch_size=16, lr=5e-3, weight_decay=0.5, warmup_steps=20,
-                            schedule="trapezoid", decay_frac=0.5, fused=True)),
+                            schedule="trapezoid", decay_frac=0.5, fused=True, ema=0.995)),
     "muon": dict(tokenizer="bpe", vocab_size=2048,
                  model=dict(block_size=128, rope=True, zero_init=True),
                  train=dict(batch_size=16, lr=3e-3, muon_lr=0.02, weight_decay=0.5, warmup_steps=20,
