@@ -145,8 +145,8 @@ def test_swap_weights_exchanges_parameters():
 
 
 def test_ema_returns_the_moving_average_of_the_weights_after_each_step():
-    """The weights after every step of a plain run, averaged by hand, equal what train(ema=...) returns;
-    on_eval sees the average too, and the raw trajectory is the same with or without it."""
+    """The weights after every step of a plain run, averaged by hand, equal what train(ema=...) returns
+    (so the average does not change the steps themselves), and on_eval sees the average too."""
     ids = torch.arange(11).repeat(40)
     tc = dict(batch_size=4, lr=1e-2, steps=8)
     torch.manual_seed(0)
