@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from utils.gpt import (GPT, RECIPES, SEP, Corpus, GPTConfig, ReLU2, TrainConfig, ema_decay, lr_factor, optimizers, rotary,
-                       rotate, summed_nll, swap_weights, train, validation_bpc)
+                       rotate, shuffled_windows, summed_nll, swap_weights, train, validation_bpc)
 from utils.paths import REPO_ROOT
 
 SWITCHES = dict(rope=True, qk_norm=True, relu2=True, zero_init=True)
@@ -128,6 +128,22 @@ def test_train_learns_a_repeating_sequence_and_checks_its_budget():
     assert seen == [0.0, 1e9], "every requested evaluation happens, late ones at the end"
     with pytest.raises(ValueError, match="budget"):
         train(model, ids, TrainConfig(steps=None, seconds=None))
+
+
+def test_shuffled_windows_visit_every_window_of_a_pass_once():
+    ids, T = torch.arange(1000) * 10, 7                 # token i is 10 i, so a window's start is x[0] / 10
+    batches = shuffled_windows(ids, T, 5, torch.Generator().manual_seed(0))
+    xs, ys = zip(*(next(batches) for _ in range(60)))   # 300 windows: more than two passes of ~142
+    x, y = torch.cat(xs), torch.cat(ys)
+    assert x.shape == (300, T) and torch.equal(y, x + 10), "targets are the inputs shifted by one token"
+    starts = (x[:, 0] // 10).tolist()
+    assert all(torch.equal(row, (s + torch.arange(T)) * 10) for s, row in zip(starts, x)), "contiguous windows"
+    first_pass = list(range(starts[0] % T, len(ids) - T, T))    # non-overlapping windows from the pass's shift
+    assert sorted(starts[:len(first_pass)]) == first_pass, "the first pass visits each of its windows once"
+    assert starts[:len(first_pass)] != first_pass, "...in random order"
+    assert max(starts) + T < len(ids)
+    with pytest.raises(ValueError, match="longer than block_size"):
+        next(shuffled_windows(ids[:7], T, 5, torch.Generator()))
 
 
 def test_ema_decay_starts_short_and_is_capped():

@@ -3,8 +3,9 @@
 `GPTConfig()` with no switches is exactly the model notebook 08 builds (same parameter names, so 08's
 state dicts load here); the switches add what the time-to-quality benchmark
 (tests/benchmarks/gpt_time_to_quality.py) measured to help on a CPU: rotary positions, QK-norm,
-ReLU², no biases, zero-initialised output projections, Muon for the 2-D hidden weights, and a moving
-average of the weights (TrainConfig.ema).
+ReLU², no biases, zero-initialised output projections, Muon for the 2-D hidden weights, a moving
+average of the weights (TrainConfig.ema) and batches drawn in shuffled passes over the data
+(TrainConfig.without_replacement).
 
 One source for every scale. `train` runs in a single process, or under torchrun with
 DistributedDataParallel (gloo on CPU, NCCL on GPUs): every step draws one global batch from a seeded
@@ -192,6 +193,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     fused: bool = False           # AdamW's single fused kernel (nanoGPT turns it on for CUDA only)
     ema: float = 0.0              # if set: return (and evaluate) an exponential moving average of the weights
+    without_replacement: bool = False   # windows from shuffled passes over the data, not drawn at random
     steps: int | None = 300       # training ends after `steps`, or after `seconds` of training if set
     seconds: float | None = None
     seed: int = 0
@@ -251,6 +253,21 @@ def swap_weights(a, b):
         q.copy_(t)
 
 
+def shuffled_windows(ids, block_size, batch_size, gen):
+    """Batches (x, y) drawn without replacement: each pass over `ids` cuts it into non-overlapping windows
+    from a random shift and visits them in random order, so every token is a target once per pass."""
+    if ids.ndim != 1 or len(ids) <= block_size:
+        raise ValueError(f"need a 1-D tensor longer than block_size={block_size}, got shape {tuple(ids.shape)}")
+    queue, offsets = torch.empty(0, dtype=torch.long), torch.arange(block_size)
+    while True:
+        while len(queue) < batch_size:
+            shift = int(torch.randint(block_size, (1,), generator=gen))
+            starts = torch.arange(shift, len(ids) - block_size, block_size)
+            queue = torch.cat([queue, starts[torch.randperm(len(starts), generator=gen)]])
+        starts, queue = queue[:batch_size, None], queue[batch_size:]
+        yield ids[starts + offsets], ids[starts + offsets + 1]
+
+
 def distributed():
     """(rank, world size); joins the process group when started by torchrun."""
     if "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1:
@@ -264,7 +281,7 @@ def distributed():
 
 
 def train(model, train_ids, tc: TrainConfig, on_eval=None):
-    """Train `model` on random windows of `train_ids`; returns the history (losses, steps, seconds).
+    """Train `model` on windows of `train_ids` (random, or shuffled passes); returns the history (losses, steps, seconds).
 
     Under torchrun the model is wrapped in DDP; every rank draws the same global batch and trains on
     its own rows, and the logged loss is the mean over all ranks (the single-process loss). With
@@ -278,6 +295,9 @@ def train(model, train_ids, tc: TrainConfig, on_eval=None):
     dev = next(model.parameters()).device
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     opts, gen = optimizers(model, tc), torch.Generator().manual_seed(tc.seed)
+    T, B = model.block_size, tc.batch_size      # every rank draws the same global batch (B, T)
+    batches = (shuffled_windows(train_ids, T, B, gen) if tc.without_replacement
+               else iter(lambda: lm_batch(train_ids, T, B, gen), None))     # nanoGPT's: drawn at random
     ema = moving_average(model, tc.ema) if tc.ema else None
     rows = slice(rank * tc.batch_size // world, (rank + 1) * tc.batch_size // world)
     history = dict(loss=[], seconds=[])
@@ -295,7 +315,7 @@ def train(model, train_ids, tc: TrainConfig, on_eval=None):
         for opt in opts:
             for g in opt.param_groups:
                 g["lr"] = g["peak_lr"] * lr_factor(progress, step, tc)
-        x, y = lm_batch(train_ids, model.block_size, tc.batch_size, gen)     # the global batch (B, T)
+        x, y = next(batches)
         x, y = x[rows].to(dev), y[rows].to(dev)
         loss = F.cross_entropy(net(x).flatten(0, 1), y.flatten())
         for opt in opts:
@@ -348,7 +368,8 @@ RECIPES = {
     "fast": dict(tokenizer="bpe", vocab_size=2048,
                  model=dict(block_size=128, bias=False, rope=True, relu2=True, zero_init=True),
                  train=dict(batch_size=16, lr=5e-3, weight_decay=0.5, warmup_steps=20,
-                            schedule="trapezoid", decay_frac=0.5, fused=True, ema=0.995)),
+                            schedule="trapezoid", decay_frac=0.5, fused=True, ema=0.995,
+                            without_replacement=True)),
     "muon": dict(tokenizer="bpe", vocab_size=2048,
                  model=dict(block_size=128, rope=True, zero_init=True),
                  train=dict(batch_size=16, lr=3e-3, muon_lr=0.02, weight_decay=0.5, warmup_steps=20,
