@@ -255,7 +255,8 @@ def swap_weights(a, b):
 
 def shuffled_windows(ids, block_size, batch_size, gen):
     """Batches (x, y) drawn without replacement: each pass over `ids` cuts it into non-overlapping windows
-    from a random shift and visits them in random order, so every token is a target once per pass."""
+    from a random shift and visits them in random order, so a pass makes every token (but the ragged
+    ends) a target exactly once."""
     if ids.ndim != 1 or len(ids) <= block_size:
         raise ValueError(f"need a 1-D tensor longer than block_size={block_size}, got shape {tuple(ids.shape)}")
     queue, offsets = torch.empty(0, dtype=torch.long), torch.arange(block_size)
@@ -281,7 +282,7 @@ def distributed():
 
 
 def train(model, train_ids, tc: TrainConfig, on_eval=None):
-    """Train `model` on windows of `train_ids` (random, or shuffled passes); returns the history (losses, steps, seconds).
+    """Train `model` on windows of `train_ids` (random, or shuffled passes); returns the history.
 
     Under torchrun the model is wrapped in DDP; every rank draws the same global batch and trains on
     its own rows, and the logged loss is the mean over all ranks (the single-process loss). With
