@@ -80,7 +80,7 @@ def test_missing_explicit_file_says_how_to_get_the_data(tmp_path):
 
 def test_resolution_order_argument_then_env_then_cache(tmp_path, monkeypatch):
     arg, env = _write(tmp_path, f"a{EOT}", "arg.txt"), _write(tmp_path, f"b{EOT}", "env.txt")
-    cache = tmp_path / "data" / "tinystories" / datasets.TINYSTORIES_FILE
+    cache = tmp_path / "data" / "tinystories" / "TinyStories-valid.txt"
     cache.parent.mkdir(parents=True)
     cache.write_text(f"c{EOT}")
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
@@ -94,6 +94,11 @@ def test_resolution_order_argument_then_env_then_cache(tmp_path, monkeypatch):
         tinystories_path()
 
 
+def test_the_cache_follows_course_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    assert datasets.tinystories_cache() == tmp_path / "tinystories" / "TinyStories-valid.txt"
+
+
 def test_offline_without_a_copy_raises_a_helpful_error(tmp_path, monkeypatch):
     import huggingface_hub
     monkeypatch.delenv("TINYSTORIES_PATH", raising=False)
@@ -102,8 +107,9 @@ def test_offline_without_a_copy_raises_a_helpful_error(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
         raise ConnectionError("no network")
     monkeypatch.setattr(huggingface_hub, "get_hf_file_metadata", offline)
-    with pytest.raises(DataUnavailable, match="set the environment variable TINYSTORIES_PATH"):
+    with pytest.raises(DataUnavailable, match="set the environment variable TINYSTORIES_PATH") as err:
         tinystories_path()
+    assert str(tmp_path / "tinystories" / "TinyStories-valid.txt") in str(err.value), "names the cache"
 
 
 def test_download_is_verified_by_checksum(tmp_path, monkeypatch):

@@ -10,9 +10,12 @@ import torch.nn.functional as F
 
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
-from utils.gpt import (GPT, RECIPES, SEP, Corpus, GPTConfig, ReLU2, TrainConfig, ema_decay, lr_factor, optimizers, rotary,
-                       rotate, shuffled_windows, summed_nll, swap_weights, train, validation_bpc)
+from utils.gpt import (GPT, METRICS, RECIPES, SEP, Corpus, GPTConfig, ReLU2, TrainConfig, ema_decay,
+                       load_checkpoint, lr_factor, optimizers, rotary, rotate, save_checkpoint,
+                       shuffled_windows, summed_nll, swap_weights, train, validation_bpc)
+from utils.gpt.model import ReLU2Function
 from utils.paths import REPO_ROOT
+from utils.text import CharVocab
 
 SWITCHES = dict(rope=True, qk_norm=True, relu2=True, zero_init=True)
 
@@ -72,11 +75,21 @@ def test_rotate_is_the_pairwise_rotation_written_out():
 
 def test_relu2_matches_autograds_relu_squared():
     x = torch.randn(6, 7, dtype=torch.double, requires_grad=True)
-    assert torch.autograd.gradcheck(ReLU2.apply, (x,))
+    assert torch.autograd.gradcheck(ReLU2Function.apply, (x,))
     g = torch.randn(6, 7, dtype=torch.double)
-    (ours,) = torch.autograd.grad(ReLU2.apply(x), x, g)
+    (ours,) = torch.autograd.grad(ReLU2()(x), x, g)
     (ref,) = torch.autograd.grad(F.relu(x).square(), x, g)
-    assert torch.allclose(ReLU2.apply(x), F.relu(x).square()) and torch.allclose(ours, ref)
+    assert torch.allclose(ReLU2()(x), F.relu(x).square()) and torch.allclose(ours, ref)
+
+
+@pytest.mark.parametrize("relu2, activation", [(False, torch.nn.GELU), (True, ReLU2)])
+def test_block_chooses_its_activation_once_and_calls_its_mlp(relu2, activation):
+    block = GPT(tiny(relu2=relu2)).blocks[0]
+    assert isinstance(block.mlp[1], activation) and block.config.relu2 == relu2
+    calls = []
+    block.mlp.register_forward_hook(lambda *_: calls.append(1))
+    block(torch.randn(2, 8, 16))
+    assert calls == [1], "forward runs the MLP as a module (hooks, printing and profiling see it)"
 
 
 def test_lr_factor_warmup_cosine_and_trapezoid():
@@ -201,7 +214,9 @@ def _run(args, tmp_path, name, nproc=None):
     return json.loads((tmp_path / name / "metrics.json").read_text())
 
 
-@pytest.mark.parametrize("recipe", ["nanogpt", "fast", "muon"])
+# Two recipes cover both optimiser paths: AdamW (fast: with the moving average and shuffled passes,
+# whose weights must agree exactly) and Muon (whose losses must agree)
+@pytest.mark.parametrize("recipe", ["fast", "muon"])
 def test_torchrun_two_gloo_processes_equal_one_process(recipe, tmp_path):
     words = "the cat sat on a mat and a dog ran to the park with lily who was very happy".split()
     g = torch.Generator().manual_seed(0)
@@ -245,3 +260,49 @@ def test_every_recipe_builds_and_trains_a_step(name):
     model = GPT(GPTConfig(50, **{**r["model"], "block_size": 8}))
     hist = train(model, torch.arange(50).repeat(4), TrainConfig(**{**r["train"], "batch_size": 4}, steps=2))
     assert hist["steps"] == 2 and all(math.isfinite(v) for v in hist["loss"])
+
+
+def _metrics(**more):
+    return dict(steps=3, tokens_seen=96, train_seconds=2.0, tokens_per_second=48.0,
+                val_bits_per_char=1.5, **more)
+
+
+@pytest.mark.parametrize("tokenizer", ["char", "bpe"])
+def test_save_then_load_checkpoint_gives_the_same_model_and_tokenizer(tokenizer, tmp_path):
+    stories = ["one cat sat on the mat", "two dogs ran to the park"] * 10
+    corpus = Corpus(stories, stories[:2], tokenizer, vocab_size=300)
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(corpus.vocab_size, block_size=8, n_layer=1, n_embd=16, rope=True)).eval()
+    path = save_checkpoint(tmp_path, model, corpus.tok, _metrics(losses=[3.0, 2.5]), recipe="x")
+    loaded, tok, ckpt = load_checkpoint(path)
+    assert loaded.config == model.config and ckpt["config"]["recipe"] == "x"
+    assert tok.decode(corpus.val_ids.tolist()) == SEP.join(stories[:2])
+    for name, w in model.state_dict().items():     # stored in float16, loaded back as float32
+        assert torch.equal(loaded.state_dict()[name], w.half().float()), name
+    assert "losses" not in ckpt["metrics"], "curves go to metrics.json only"
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert saved["losses"] == [3.0, 2.5] and saved["config"]["tokenizer"] == tokenizer
+
+
+def test_save_checkpoint_takes_notebook_08s_own_model_and_demands_the_common_metrics(tmp_path):
+    config = GPTConfig(11, block_size=8, n_layer=1, n_embd=16)
+    other = GPT(config)       # stands for 08's GPT: the same parameter names, but no .config
+    del other.config
+    with pytest.raises(ValueError, match="tokens_per_second"):
+        save_checkpoint(tmp_path, other, None, {k: 1 for k in METRICS if k != "tokens_per_second"},
+                        config=config)
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        save_checkpoint(tmp_path, other, None, _metrics(), config=GPTConfig(11, block_size=4))
+    path = save_checkpoint(tmp_path, other, CharVocab("abcdefghijk"), _metrics(), config=config)
+    assert load_checkpoint(path)[0].config == config
+
+
+def test_the_storyteller_in_data_loads_and_reports_every_metric():
+    path = REPO_ROOT / "data" / "storyteller.pt"
+    if not path.is_file():
+        pytest.skip("no storyteller checkpoint in data/")
+    model, tok, ckpt = load_checkpoint(path)
+    assert set(METRICS) <= ckpt["metrics"].keys()
+    ids = torch.tensor(tok.encode("Once upon a time").ids)[None]
+    with torch.no_grad():
+        assert model(ids).shape == (1, ids.shape[1], model.config.vocab_size)

@@ -9,7 +9,7 @@ import torch  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.contour import QuadContourSet  # noqa: E402
 
-from utils.data import blobs  # noqa: E402
+from utils.toy_data import blobs  # noqa: E402
 from utils.plot import STYLE, decision_boundary, loss_curve, use_style  # noqa: E402
 
 

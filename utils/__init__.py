@@ -1,12 +1,17 @@
-"""Shared infrastructure of the course: device and seeds, toy data, plots, training loop, widgets, checks.
+"""Shared infrastructure of the course: device and seeds, data, plots, training loop, widgets, checks.
 
 The ideas a notebook teaches are written in that notebook; what lives here is what several need.
+Notebooks `import utils` and write `utils.<name>`: every name a notebook uses is exported here
+(the GPT of notebook 08 as the subpackage `utils.gpt`), and no notebook imports a module of utils.
 """
+from . import gpt
 from .checks import ExerciseFailure, check, cmp, grad_check, numeric_grad, rel_error
-from .core import get_device, set_seed
+from .datasets import load_tinystories, mnist
+from .device import get_device
 from .paths import NOTEBOOK_DIR, REPO_ROOT, data_dir
 from .plot import decision_boundary, loss_curve, use_style
-from .train import train
-from .widgets import interact, slider
-from .datasets import load_tinystories, mnist
+from .seeding import set_seed
 from .text import CharVocab, bits_per_char, lm_batch
+from .toy_data import GATES, TARGETS, blobs, logic_gate, moons, spirals, target_1d
+from .training import batches, train
+from .widgets import interact, slider

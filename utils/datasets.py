@@ -55,8 +55,14 @@ class DataUnavailable(RuntimeError):
     """The data set is not on this machine and could not be downloaded; the message says what to do."""
 
 
+def tinystories_cache() -> Path:
+    """Where a downloaded TinyStories lives: data_dir()/tinystories/ (read when called, so it
+    follows $COURSE_DATA_DIR)."""
+    return data_dir() / "tinystories" / TINYSTORIES_FILE
+
+
 def _how_to_get_it() -> str:
-    cache = data_dir() / "tinystories" / TINYSTORIES_FILE
+    cache = tinystories_cache()
     return (f"To use TinyStories (Eldan & Li 2023, CDLA-Sharing-1.0) either\n"
             f"  * connect to the internet and run again (it downloads {TINYSTORIES_FILE} from the Hugging Face "
             f"hub, {TINYSTORIES_REPO}, into {cache}), or\n"
@@ -76,7 +82,7 @@ def _sha256(path: Path) -> str:
 def download_tinystories(dest_dir: Path | None = None) -> Path:
     """Fetch TinyStories from the hub into the cache; verify its SHA-256 against the hub's record."""
     from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
-    dest_dir = Path(dest_dir or data_dir() / "tinystories")
+    dest_dir = Path(dest_dir or tinystories_cache().parent)
     try:
         expected = get_hf_file_metadata(hf_hub_url(TINYSTORIES_REPO, TINYSTORIES_FILE, repo_type="dataset")).etag
         path = Path(hf_hub_download(TINYSTORIES_REPO, TINYSTORIES_FILE, repo_type="dataset", local_dir=dest_dir))
@@ -99,7 +105,7 @@ def tinystories_path(path=None) -> Path:
             if not candidate.is_file():
                 raise FileNotFoundError(f"TinyStories file not found: {candidate} (from {source}).\n" + _how_to_get_it())
             return candidate
-    cached = data_dir() / "tinystories" / TINYSTORIES_FILE
+    cached = tinystories_cache()
     return cached if cached.is_file() else download_tinystories(cached.parent)
 
 

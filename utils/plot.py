@@ -3,6 +3,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .checks import _as_array   # tensors and lists to numpy: one conversion for checks and plots
+
 STYLE = {
     "figure.figsize": (7, 4.5),
     "figure.dpi": 100,
@@ -20,19 +22,13 @@ def use_style():
     plt.rcParams.update(STYLE)
 
 
-def _to_numpy(a):
-    if hasattr(a, "detach"):
-        a = a.detach().cpu().numpy()
-    return np.asarray(a)
-
-
 def decision_boundary(predict, X, y, ax=None, title=None, resolution=200, pad=0.5):
     """Shade where `predict` (grid of points (N, 2) -> scores (N,)) is positive; scatter X coloured by y.
 
     Scores are thresholded at 0, so pass a pre-activation, a signed score, or probability - 0.5.
     Works with numpy or torch callables. Returns the axes.
     """
-    X, y = _to_numpy(X), _to_numpy(y)
+    X, y = _as_array(X), _as_array(y)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"decision_boundary needs 2-D points, X of shape (n, 2); got {X.shape}")
     ax = ax or plt.gca()
@@ -46,7 +42,7 @@ def decision_boundary(predict, X, y, ax=None, title=None, resolution=200, pad=0.
                                              device=param.device if param is not None else None))
     else:
         scores = predict(grid)
-    scores = _to_numpy(scores).reshape(g0.shape).astype(float)
+    scores = _as_array(scores).reshape(g0.shape).astype(float)
     ax.contourf(g0, g1, scores > 0, levels=[-0.5, 0.5, 1.5], colors=["#f4c7c3", "#c6dbef"], alpha=0.8)
     if np.nanmin(scores) < 0 < np.nanmax(scores):
         ax.contour(g0, g1, scores, levels=[0], colors="k", linewidths=1.5)
@@ -65,7 +61,7 @@ def loss_curve(history, ax=None, label=None, title="Training loss", xlabel="step
     ax = ax or plt.gca()
     curves = history if isinstance(history, dict) else {label: history}
     for name, values in curves.items():
-        ax.plot(np.arange(1, len(values) + 1), _to_numpy(values), label=name)
+        ax.plot(np.arange(1, len(values) + 1), _as_array(values), label=name)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     if logy:
         ax.set_yscale("log")

@@ -3,8 +3,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from utils.data import blobs
-from utils.train import batches, train
+from utils.toy_data import blobs
+from utils.training import batches, train
 
 
 def _data(n=64):

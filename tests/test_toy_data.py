@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from utils.data import GATES, TARGETS, blobs, logic_gate, moons, spirals, target_1d
+from utils.toy_data import GATES, TARGETS, blobs, logic_gate, moons, spirals, target_1d
 
 FAST = settings(max_examples=25, deadline=None)
 
