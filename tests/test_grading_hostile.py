@@ -4,16 +4,18 @@ Every bad submission is made from the real 01_perceptron notebook and graded in 
 with a correct submission, so each test also shows that the batch went on and the correct student kept
 full marks. The batch runs once per module (about 17 notebooks).
 """
-import copy
 import csv
+import hashlib
 import json
 import random
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from utils import grading
-from utils.paths import NOTEBOOK_DIR
+from utils.paths import NOTEBOOK_DIR, REPO_ROOT
 
 pytestmark = pytest.mark.xdist_group("hostile-grading")   # one worker grades the batch once
 
@@ -90,6 +92,42 @@ def perceptron_step(w, b, x, y):
     reordered.cells.append(nbformat.v4.new_code_cell("xor_features = lambda X: X"))
     subs["r10_reordered"] = reordered
     subs["r11_output_bomb"] = _with(ex1_perceptron_step=_correct("ex1_perceptron_step") + "\nprint('x' * 50_000_000)")
+    # Hole 1: rebind every name the old injected guard used, then replace the checker.
+    subs["h1_rebind_guard"] = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"] + """
+import builtins, utils, utils.guard
+__course_verify = lambda *a, **k: None
+utils.guard.install = utils.guard.sign = lambda *a, **k: None
+builtins.all = lambda *a: True
+utils.check = lambda *a, **k: None""")
+    # ... or re-route IPython so that test cells run as `pass`, or their errors are swallowed.
+    subs["h1_reroute_ipython"] = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"] + """
+get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])""")
+    subs["h1_swallow_errors"] = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"] + """
+get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)""")
+    # Hole 2: forge the worker's result (files in /tmp, the kernel's own stdout) and add graded cells.
+    forged = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"] + """
+import glob, json, os
+fake = json.dumps({"nb": {"cells": []}, "note": "", "replies": {}, "evidence": {}})
+for path in glob.glob('/tmp/**/', recursive=True) + ['/tmp/']:
+    try:
+        open(os.path.join(path, 'result.json'), 'w').write(fake)
+    except OSError:
+        pass
+os.write(1, fake.encode())""")
+    bonus = nbformat.v4.new_code_cell("print('free points')")
+    bonus.metadata["nbgrader"] = {"grade": True, "grade_id": "bonus", "locked": True, "points": 1000,
+                                  "schema_version": 3, "solution": False, "task": False}
+    forged.cells.append(bonus)
+    subs["h2_forge_result"] = forged
+    # Hole 3: rewrite the course's own checker on disk, for the submissions graded after this one.
+    subs["h3a_edit_course"] = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"] + """
+import utils, utils.checks
+for path in (utils.checks.__file__, utils.__file__):
+    try:
+        open(path, 'a').write('\\ncheck = lambda *a, **k: None\\n')
+    except OSError:
+        pass""")
+    subs["h3b_honest_but_wrong"] = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"])
     other = _instructor()
     for cell in other.cells:
         if "nbgrader" in cell.metadata:
@@ -98,8 +136,15 @@ def perceptron_step(w, b, x, y):
     return subs
 
 
+def _course_files():
+    files = sorted(p for p in (REPO_ROOT / "utils").rglob("*.py")) + sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+    files += sorted(Path(sys.prefix).rglob("*.pth"))
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
+    before = _course_files()
     root = tmp_path_factory.mktemp("submissions")
     for student, nb in _submissions().items():
         (root / student).mkdir()
@@ -113,6 +158,7 @@ def batch(tmp_path_factory):
     by_student = {}
     for r in rows:
         by_student.setdefault(r["student"], {})[r["exercise"]] = r
+    assert _course_files() == before, "a submission changed the course's files"
     return by_student, out / "scores.csv", graded
 
 
@@ -122,7 +168,7 @@ def _total(rows):
 
 def _assert_batch_ok(batch):
     by_student, _, _ = batch
-    assert len(by_student) == 20, sorted(by_student)
+    assert len(by_student) == 26, sorted(by_student)
     assert _total(by_student["good"]) == 8 and all(r["status"] == "passed" for r in by_student["good"].values())
 
 
@@ -208,5 +254,31 @@ def test_the_csv_has_one_row_per_student_and_exercise(batch):
     by_student, csv_path, _ = batch
     with open(csv_path) as f:
         table = list(csv.DictReader(f))
-    assert len(table) == sum(len(rows) for rows in by_student.values()) == 60
+    assert len(table) == sum(len(rows) for rows in by_student.values()) == 78
     assert not list(csv_path.parent.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("student", ["h1_rebind_guard", "h1_reroute_ipython", "h1_swallow_errors"])
+def test_h1_the_guard_cannot_be_switched_off_from_a_solution_cell(batch, student):
+    rows = batch[0][student]
+    assert _total(rows) == 0 and rows[IDS[0]]["status"] == "failed", rows
+
+
+def test_h1_rebinding_is_reported_as_tampering(batch):
+    assert "checker tampered" in batch[0]["h1_rebind_guard"][IDS[0]]["reason"]
+
+
+def test_h2_a_forged_result_and_extra_graded_cells_earn_nothing(batch):
+    rows = batch[0]["h2_forge_result"]
+    assert set(rows) == set(IDS)                      # points come from the instructor notebook only
+    assert sum(r["max_points"] for r in rows.values()) == 8
+    assert rows[IDS[0]]["points"] == 0 and _total(rows) == 6
+
+
+def test_h3_editing_the_course_does_not_change_the_next_students_grade(batch):
+    """h3a (tampering) is graded before h3b (honest, wrong first exercise) in the same batch; the
+    batch fixture also checks that the course's files are byte-identical afterwards."""
+    assert batch[0]["h3a_edit_course"][IDS[0]]["points"] == 0
+    honest = batch[0]["h3b_honest_but_wrong"]
+    assert honest[IDS[0]]["points"] == 0 and honest[IDS[0]]["status"] == "failed"
+    assert _total(honest) == 6

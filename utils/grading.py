@@ -12,22 +12,27 @@ hidden) with a guard that fails a test cell when the checking functions were pat
 import argparse
 import copy
 import csv
+import hashlib
 import json
 import os
 import re
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, ClearOutput,
                                     ClearSolutions, ComputeChecksums, LockCells)
-from nbgrader.utils import determine_grade
+from tqdm.auto import tqdm
 
+from . import guard
 from .paths import NOTEBOOK_DIR, REPO_ROOT
-from .sandbox import run_notebook
+from .sandbox import CELL_TIMEOUT, MEMORY_GB, isolation_problem, run_notebook
 
 SOLUTION_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
-COLUMNS = ["student", "notebook", "exercise", "points", "max_points", "status", "reason"]
+COLUMNS = ["student", "notebook", "exercise", "points", "max_points", "status", "reason", "seconds", "sandbox",
+           "submission_sha256", "instructor_sha256"]
 
 
 def _meta(cell) -> dict:
@@ -72,51 +77,26 @@ def build_student(notebooks=None, out="build/student") -> list[Path]:
     return written
 
 
-# Injected into the graded copy: records the checking functions before any student code runs, and
-# verifies them at the top of every test cell, so a solution that patches the checker scores 0.
-GUARD_SETUP = """\
-def __course_guard():
-    import builtins, copy, sys, numpy, torch, utils, utils.checks as checks
-    watched = {"utils.check": (utils, "check"), "utils.checks.check": (checks, "check"),
-               "utils.checks._mismatch": (checks, "_mismatch"), "utils.checks.np": (checks, "np"),
-               "utils.checks.torch": (checks, "torch"), "utils.checks.copy": (checks, "copy"),
-               "numpy.allclose": (numpy, "allclose"), "numpy.isclose": (numpy, "isclose"),
-               "numpy.array_equal": (numpy, "array_equal"), "numpy.asarray": (numpy, "asarray"),
-               "numpy.testing.assert_allclose": (numpy.testing, "assert_allclose"),
-               "torch.allclose": (torch, "allclose"), "torch.equal": (torch, "equal"),
-               "torch.testing.assert_close": (torch.testing, "assert_close")}
-    watched.update({f"builtins.{n}": (builtins, n) for n in ("isinstance", "len", "abs", "all", "any", "float",
-                                                             "callable", "AssertionError", "Exception")})
-    original = {k: getattr(o, a) for k, (o, a) in watched.items()}
-    code = {k: f.__code__ for k, f in original.items() if hasattr(f, "__code__")}
-    modules = {"utils": utils, "numpy": numpy, "torch": torch, "np": numpy}
-
-    def verify(namespace):
-        bad = [k for k, (o, a) in watched.items() if getattr(o, a, None) is not original[k]]
-        bad += [k for k, c in code.items() if original[k].__code__ is not c]
-        bad += [f"sys.modules[{m!r}]" for m in ("utils", "numpy", "torch") if sys.modules.get(m) is not modules[m]]
-        bad += [name for name, mod in modules.items() if name in namespace and namespace[name] is not mod]
-        if bad:
-            raise AssertionError("checker tampered: " + ", ".join(sorted(set(bad))))
-    return verify
-__course_verify = __course_guard()
-del __course_guard"""
-GUARD_CHECK = "__course_verify(globals())  # inserted by the grader\n"
+GUARD_ID, FINAL_ID = "grader-guard", "grader-final"
 
 
 def merge(instructor: nbformat.NotebookNode, submission: nbformat.NotebookNode):
     """The graded copy: the instructor notebook with the submission's solution cells put in by grade_id.
 
-    Returns (notebook, notes) where notes maps a test cell's grade_id to why it was restored
-    ("edited", "missing") when the submission's copy differed from the instructor's.
+    The grader's guard (`utils.guard`) is installed by a first cell, before any student code; every
+    test cell starts with the guard's marker and is followed by a cell that verifies again after it;
+    a last cell verifies once more. Returns (notebook, notes) where notes maps a test cell's grade_id to
+    why it was restored ("edited", "missing") when the submission's copy differed from the instructor's.
     """
     answers = {_meta(c).get("grade_id"): c.get("source", "") for c in submission.cells if is_solution(c)}
     submitted_tests = {_meta(c).get("grade_id"): c.get("source", "") for c in submission.cells if is_test(c)}
     graded, notes = copy.deepcopy(instructor), {}
+    cells = [nbformat.v4.new_code_cell(guard.GUARD_SETUP, id=GUARD_ID)]
     for cell in graded.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         grade_id = _meta(cell).get("grade_id")
+        cells.append(cell)
         if is_solution(cell):
             cell.source = answers.get(grade_id, SOLUTION_STUB)
         elif is_test(cell):
@@ -125,9 +105,16 @@ def merge(instructor: nbformat.NotebookNode, submission: nbformat.NotebookNode):
                 notes[grade_id] = "test cell restored (missing in submission)"
             elif _public(student_source) != _public(cell.source):
                 notes[grade_id] = "test cell restored (edited in submission)"
-            cell.source = GUARD_CHECK + cell.source
-    graded.cells.insert(0, nbformat.v4.new_code_cell(GUARD_SETUP, id="grader-guard"))
+            cell.source = guard.marker(grade_id) + cell.source
+            cells.append(nbformat.v4.new_code_cell(guard.marker(_after(grade_id)) + "pass",
+                                                   id=f"grader-after-{cell.id}"))
+    cells.append(nbformat.v4.new_code_cell(guard.marker(guard.FINAL) + "pass", id=FINAL_ID))
+    graded.cells = cells
     return graded, notes
+
+
+def _after(grade_id: str) -> str:
+    return f"after:{grade_id}"
 
 
 def _public(source: str) -> str:
@@ -155,32 +142,56 @@ def _cell_failure(cell, limits) -> str:
     return ""
 
 
-def score(nb: nbformat.NotebookNode, note: str = "", notes=None, limits=None) -> list[dict]:
-    """One row per test cell of an executed graded copy."""
-    notes, limits = notes or {}, {"cell_timeout": 120, "memory_gb": 4, **(limits or {})}
+def score(graded: nbformat.NotebookNode, executed: nbformat.NotebookNode, run: dict, notes=None,
+          limits=None) -> list[dict]:
+    """One row per test cell of the graded copy, which comes from the instructor notebook.
+
+    Which cells count, their grade_ids and their points are read from `graded`; the executed notebook
+    contributes only the outputs and execution counts of those cells, matched by cell id. A test cell
+    passes when it ran, showed no error, its kernel reply said "ok", and the guard's signed evidence
+    says the checker was intact when the cell started and again right after it.
+    """
+    notes, limits = notes or {}, {"cell_timeout": CELL_TIMEOUT, "memory_gb": MEMORY_GB, **(limits or {})}
+    ran_cells = {c.get("id"): c for c in executed.cells}
+    evidence = {cell: [tuple(e) for e in found] for cell, found in run.get("evidence", {}).items()}
+    tampered = [v for found in evidence.values() for _, v in found if v.startswith("tampered")]
     rows, solution = [], None
-    for cell in nb.cells:
+    for cell in graded.cells:
         if is_solution(cell):
-            solution = cell
+            solution = ran_cells.get(cell.id, cell)
         if not is_test(cell):
             continue
-        grade_id = _meta(cell)["grade_id"]
-        points, max_points = determine_grade(cell)
-        ran = cell.get("execution_count") is not None or cell.get("outputs")
-        if not ran:
-            status, points = "not run", 0.0
-            reason = f"kernel died or stopped before this cell ({note})" if note else "cell did not run"
-        elif points == max_points:
-            status, reason = "passed", ""
-        else:
-            status, reason = "failed", _cell_failure(cell, limits)
+        grade_id, max_points = _meta(cell)["grade_id"], float(_meta(cell)["points"])
+        ran = ran_cells.get(cell.id, {})
+        error = _cell_failure(ran, limits)
+        verified = (grade_id, "ok") in evidence.get(cell.id, [])
+        confirmed = (_after(grade_id), "ok") in evidence.get(f"grader-after-{cell.id}", [])
+        status, reason = "failed", ""
+        if ran.get("execution_count") is None:
+            status = "not run"
+            reason = f"kernel died or stopped before this cell ({run['note']})" if run.get("note") else \
+                "cell did not run"
+        elif error:
+            reason = error
             before = _cell_failure(solution, limits) if solution is not None else ""
             if before:
                 reason = f"solution cell {_meta(solution)['grade_id']} raised {before}; then {reason}"
+        elif run.get("replies", {}).get(cell.id) != "ok":
+            reason = "the kernel reported an error in this cell that was not displayed"
+        elif tampered:
+            reason = "checker tampered"
+        elif not verified:
+            reason = "the grader's verification did not run in this cell (execution was re-routed)"
+        elif not confirmed:
+            reason = "the kernel died or was re-routed before the grader confirmed this test"
+        else:
+            status = "passed"
+        if tampered:
+            status, reason = "failed", tampered[0].replace("tampered: ", "checker tampered: ", 1)
         if grade_id in notes:
             reason = f"{reason}; {notes[grade_id]}" if reason else notes[grade_id]
-        rows.append(dict(exercise=grade_id, points=float(points or 0), max_points=max_points,
-                         status=status, reason=reason[:400]))
+        rows.append(dict(exercise=grade_id, points=max_points if status == "passed" else 0.0,
+                         max_points=max_points, status=status, reason=reason[:400]))
     return rows
 
 
@@ -189,11 +200,11 @@ def _zero_rows(instructor, status, reason) -> list[dict]:
                  status=status, reason=reason) for c in instructor.cells if is_test(c)]
 
 
-def load_submission(path, instructor) -> tuple[nbformat.NotebookNode | None, str]:
-    """Read a submitted notebook; (None, reason) if it is unreadable or belongs to another assignment."""
+def load_submission(text: str, name: str, instructor) -> tuple[nbformat.NotebookNode | None, str]:
+    """Parse a submitted notebook; (None, reason) if it is unreadable or belongs to another assignment."""
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
         return None, f"not a valid notebook file: {type(err).__name__}: {str(err)[:120]}"
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         return None, "not a notebook: valid JSON but no list of cells"
@@ -204,30 +215,62 @@ def load_submission(path, instructor) -> tuple[nbformat.NotebookNode | None, str
     wanted = {_meta(c).get("grade_id") for c in instructor.cells if is_solution(c) or is_test(c)}
     found = {_meta(c).get("grade_id") for c in nb.cells if "nbgrader" in c.get("metadata", {})}
     if wanted and not wanted & found:
-        return None, f"from another assignment: none of its exercise ids match {Path(path).name}"
+        return None, f"from another assignment: none of its exercise ids match {name}"
     return nb, ""
 
 
-def grade_submission(path, instructor_dir=NOTEBOOK_DIR, cell_timeout: float = 120, memory_gb: float = 4,
-                     hide=(), graded_dir=None) -> list[dict]:
+def grade_task(task: dict) -> dict:
+    """Grade one submission; everything it needs travels in `task`, so a Dask worker elsewhere can run it.
+
+    task: student, name (file name), submission (text), instructor (text), cell_timeout, memory_gb,
+    hide (paths to hide on this machine), unsafe, keep_executed. Returns the task's identity, its rows,
+    seconds, the sandbox it ran in and, if asked, the executed notebook as JSON.
+    """
+    start = time.perf_counter()
+    problem = isolation_problem()
+    sandbox = "isolated" if not problem else f"UNSAFE: {problem}"
+    result = {"student": task["student"], "name": task["name"], "sandbox": sandbox, "executed": None}
+    instructor = nbformat.reads(task["instructor"], as_version=4)
+    submission, bad = load_submission(task["submission"], task["name"], instructor)
+    if problem and not task.get("unsafe"):
+        rows = _zero_rows(instructor, "error", f"refused: this machine cannot isolate the kernel ({problem})")
+    elif submission is None:
+        rows = _zero_rows(instructor, "error", bad)
+    else:
+        graded, notes = merge(instructor, submission)
+        limits = {"cell_timeout": task["cell_timeout"], "memory_gb": task["memory_gb"]}
+        executed, run = run_notebook(graded, task["cell_timeout"], task["memory_gb"], task.get("hide", ()),
+                                     isolate=not problem, threads=task.get("threads", 1))
+        rows = score(graded, executed, run, notes, limits)
+        if task.get("keep_executed"):
+            result["executed"] = nbformat.writes(executed)
+    return {**result, "rows": rows, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def grade_submission(path, instructor_dir=NOTEBOOK_DIR, cell_timeout: float = CELL_TIMEOUT,
+                     memory_gb: float = MEMORY_GB, hide=(), unsafe: bool = False) -> list[dict]:
     """Score one submitted notebook against the instructor notebook of the same file name."""
-    path = Path(path)
-    instructor_path = Path(instructor_dir) / path.name
+    task = _task(Path(path).parent.name, Path(path), Path(instructor_dir), cell_timeout, memory_gb, hide,
+                 unsafe, False)
+    if isinstance(task, list):
+        return task
+    return grade_task(task)["rows"]
+
+
+def _task(student, path: Path, instructor_dir: Path, cell_timeout, memory_gb, hide, unsafe, keep_executed):
+    """The task for one submission, or its error rows if there is no instructor notebook for it."""
+    instructor_path = instructor_dir / path.name
     if not instructor_path.exists():
         return [dict(exercise="-", points=0.0, max_points=0.0, status="error",
                      reason=f"no instructor notebook named {path.name} in {instructor_dir}")]
-    instructor = read(instructor_path)
-    submission, problem = load_submission(path, instructor)
-    if submission is None:
-        return _zero_rows(instructor, "error", problem)
-    graded, notes = merge(instructor, submission)
-    hide = {str(Path(p).resolve()) for p in [instructor_dir, NOTEBOOK_DIR, REPO_ROOT / ".git", *hide]}
-    graded, note, _ = run_notebook(graded, cell_timeout, memory_gb, sorted(hide))
-    if graded_dir:
-        target = Path(graded_dir) / path.parent.name / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(graded, str(target))
-    return score(graded, note, notes, {"cell_timeout": cell_timeout, "memory_gb": memory_gb})
+    raw = path.read_bytes()
+    instructor = instructor_path.read_bytes()
+    hide = sorted({str(Path(p).resolve()) for p in [instructor_dir, NOTEBOOK_DIR, REPO_ROOT / ".git", *hide]})
+    return {"student": student, "name": path.name, "submission": raw.decode("utf-8", "replace"),
+            "instructor": instructor.decode(), "cell_timeout": cell_timeout, "memory_gb": memory_gb,
+            "hide": hide, "unsafe": unsafe, "keep_executed": keep_executed,
+            "submission_sha256": hashlib.sha256(raw).hexdigest(),
+            "instructor_sha256": hashlib.sha256(instructor).hexdigest()}
 
 
 def find_submissions(root) -> list[tuple[str, Path]]:
@@ -246,8 +289,21 @@ def write_csv(rows: list[dict], path) -> None:
     with open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows({k: row[k] for k in COLUMNS} for row in rows)
+        writer.writerows({k: row.get(k, "") for k in COLUMNS} for row in rows)
     os.replace(tmp, path)
+
+
+def read_csv(path) -> list[dict]:
+    """The rows of a score table written by `write_csv` (numbers as floats), or [] if there is none."""
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, csv.Error):
+        return []
+    for r in rows:
+        r["points"], r["max_points"], r["seconds"] = (float(r.get(k) or 0) for k in ("points", "max_points",
+                                                                                       "seconds"))
+    return rows
 
 
 def format_table(rows: list[dict]) -> str:
@@ -265,26 +321,89 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def autograde(root, instructor_dir=NOTEBOOK_DIR, cell_timeout: float = 120, csv_path=None, memory_gb: float = 4,
-              graded_dir=None, verbose: bool = True) -> list[dict]:
+def _run_local(tasks, jobs):
+    with ThreadPoolExecutor(max_workers=jobs) as pool:   # each task waits on its own sandbox process
+        futures = [pool.submit(grade_task, t) for t in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _run_dask(tasks, address):
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+    with Client(address) as client:
+        futures = [client.submit(grade_task, t, pure=False) for t in tasks]
+        for future in dask_completed(futures):
+            yield future.result()
+
+
+def autograde(root, instructor_dir=NOTEBOOK_DIR, cell_timeout: float = CELL_TIMEOUT, csv_path=None,
+              memory_gb: float = MEMORY_GB, graded_dir=None, verbose: bool = True, jobs: int = 1,
+              scheduler: str | None = None, force: bool = False, unsafe: bool = False,
+              progress: bool = False) -> list[dict]:
     """Grade every notebook under `root`; return (and print, and optionally write) the score rows.
 
-    One broken or hostile submission never stops the batch: each runs in its own sandboxed process,
-    and the submissions folder is hidden from it along with the instructor's files.
+    `jobs` submissions run at once on this machine, or on the Dask cluster at `scheduler`. With a CSV,
+    rows are written as each submission finishes, and a submission already in the CSV with the same
+    content and the same instructor notebook is not graded again (unless `force`). One broken or
+    hostile submission never stops the batch: each runs in its own sandbox.
     """
-    rows = []
+    problem = isolation_problem()
+    if problem and not unsafe:
+        raise SystemExit(f"course grade: refusing to grade: this machine cannot isolate the kernel "
+                         f"({problem}). Run the grader as root on Linux (a container or VM is fine), "
+                         f"or pass --unsafe to grade without isolation.")
+    if problem:
+        print(f"WARNING: grading WITHOUT isolation ({problem}): a submission can read and write what the "
+              f"grader's user can. The CSV says UNSAFE on every row.", file=sys.stderr)
+    hide = [root, *([graded_dir] if graded_dir else [])]
+    if csv_path:
+        hide += [csv_path, Path(csv_path).with_name(Path(csv_path).name + ".tmp")]
+    previous = {} if force or not csv_path else _by_submission(read_csv(csv_path))
+    order, done, tasks = [], {}, []
     for student, path in find_submissions(root):
-        try:
-            result = grade_submission(path, instructor_dir, cell_timeout, memory_gb, hide=[root], graded_dir=graded_dir)
-        except Exception as err:  # a bug of ours must not lose the other students' scores
-            result = [dict(exercise="-", points=0.0, max_points=0.0, status="error",
-                           reason=f"grader error: {type(err).__name__}: {err}"[:300])]
-        rows += [dict(student=student, notebook=path.stem, **row) for row in result]
+        key = (student, path.stem)
+        order.append(key)
+        task = _task(student, path, Path(instructor_dir), cell_timeout, memory_gb, hide, unsafe,
+                     bool(graded_dir))
+        if isinstance(task, list):
+            done[key] = [dict(student=student, notebook=path.stem, **r) for r in task]
+            continue
+        old = previous.get(key)
+        sandbox = "isolated" if not problem else f"UNSAFE: {problem}"
+        if old and old[0]["submission_sha256"] == task["submission_sha256"] and \
+                old[0]["instructor_sha256"] == task["instructor_sha256"] and old[0]["sandbox"] == sandbox:
+            done[key] = old
+        else:
+            tasks.append(task)
+    if verbose and len(done):
+        print(f"{len(done)} submission(s) already graded in {csv_path}; grading {len(tasks)}")
+    results = _run_dask(tasks, scheduler) if scheduler else _run_local(tasks, jobs)
+    for result in tqdm(results, total=len(tasks), desc="grading", unit="notebook", disable=not progress):
+        key = (result["student"], Path(result["name"]).stem)
+        task = next(t for t in tasks if (t["student"], Path(t["name"]).stem) == key)
+        done[key] = [dict(student=key[0], notebook=key[1], **r, seconds=result["seconds"],
+                          sandbox=result["sandbox"], submission_sha256=task["submission_sha256"],
+                          instructor_sha256=task["instructor_sha256"]) for r in result["rows"]]
+        if graded_dir and result["executed"]:
+            target = Path(graded_dir) / key[0] / result["name"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(result["executed"])
+        if csv_path:
+            write_csv([r for k in order if k in done for r in done[k]], csv_path)
+    rows = [r for k in order for r in done[k]]
     if csv_path:
         write_csv(rows, csv_path)
     if verbose:
         print(format_table(rows))
     return rows
+
+
+def _by_submission(rows: list[dict]) -> dict:
+    grouped: dict[tuple, list[dict]] = {}
+    for r in rows:
+        grouped.setdefault((r["student"], r["notebook"]), []).append(r)
+    return grouped
 
 
 def main(argv=None) -> int:
@@ -296,10 +415,17 @@ def main(argv=None) -> int:
     g = sub.add_parser("grade", help="autograde a folder of completed notebooks")
     g.add_argument("submissions", help="a notebook, or a folder of them (one sub-folder per student)")
     g.add_argument("--instructor", default=str(NOTEBOOK_DIR), help="folder of instructor notebooks")
-    g.add_argument("--timeout", type=float, default=120, help="seconds allowed per cell (default 120)")
-    g.add_argument("--memory-gb", type=float, default=4, help="memory limit of each kernel in GiB (default 4)")
-    g.add_argument("--csv", help="also write the score table to this CSV file")
+    g.add_argument("--timeout", type=float, default=CELL_TIMEOUT,
+                   help=f"seconds allowed per cell (default {CELL_TIMEOUT})")
+    g.add_argument("--memory-gb", type=float, default=MEMORY_GB,
+                   help=f"memory limit of each kernel in GiB (default {MEMORY_GB})")
+    g.add_argument("--csv", help="write the score table here as submissions finish; re-running resumes")
     g.add_argument("--graded", help="write each graded notebook (with outputs, for feedback) into this folder")
+    g.add_argument("--jobs", type=int, default=1, help="submissions graded at once on this machine (default 1)")
+    g.add_argument("--scheduler", help="grade on this Dask cluster instead (e.g. tcp://host:8786)")
+    g.add_argument("--force", action="store_true", help="regrade submissions already in the CSV")
+    g.add_argument("--unsafe", action="store_true",
+                   help="grade even where the kernel cannot be isolated (not root); the CSV says so")
     args = parser.parse_args(argv)
     if args.command == "student":
         for path in build_student(args.notebooks, args.out):
@@ -307,7 +433,10 @@ def main(argv=None) -> int:
         return 0
     if not Path(args.submissions).exists():
         parser.error(f"no such file or folder: {args.submissions}")
-    autograde(args.submissions, args.instructor, args.timeout, args.csv, args.memory_gb, args.graded)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    autograde(args.submissions, args.instructor, args.timeout, args.csv, args.memory_gb, args.graded,
+              jobs=args.jobs, scheduler=args.scheduler, force=args.force, unsafe=args.unsafe, progress=True)
     return 0
 
 

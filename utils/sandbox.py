@@ -1,19 +1,29 @@
-"""Run an untrusted notebook: its own process, a fresh kernel, limits on time, memory and output, and
-(where the OS allows) a private view of the file system in which the instructor's files are hidden.
+"""Run an untrusted notebook: its own process and namespaces, a fresh kernel as a throwaway user, limits.
 
-The grader calls `run_notebook`; it starts `python -m utils.sandbox` (the worker) inside
-`unshare --mount --pid` when that works, passing the notebook on stdin. The worker hides the given
-paths under empty tmpfs mounts, makes itself non-dumpable, starts the kernel with the dangerous
-capabilities dropped (no mount/umount, no ptrace, so the kernel can neither unhide a path nor read the
-worker's memory) and a memory limit, executes every cell with a time limit, caps each cell's output,
-and writes the executed notebook back. Whatever the notebook does, the caller gets a notebook and a
-note back, never an exception.
+The grader calls `run_notebook`. It starts `python -m utils.sandbox` (the worker) under
+`unshare --mount --pid --net` and sends the notebook on stdin; the worker answers on its stdout, a
+channel the kernel never holds. Inside, the worker (root in its own namespaces):
+
+- gives the kernel a private, empty /tmp, /var/tmp, /dev/shm and /run/lock (gone when it ends);
+- makes the course, the virtual environment and the Python installation read-only (bind mounts) and
+  hides the instructor's files, the other submissions and the grader's outputs under empty mounts;
+- starts the kernel as a fresh unprivileged user id (no capabilities, no new privileges, no network
+  but loopback, a memory and a process limit), so it can write only its own private folders and can
+  neither signal nor read the worker;
+- runs every cell with a time limit, caps each cell's output, collects the guard's signed evidence
+  (`utils.guard`) and each cell's execute reply, and writes the result to the grader.
+
+Where the OS cannot give this (not root, no `unshare`), `isolation_problem()` says why; the grader then
+refuses unless told `--unsafe`. Whatever the notebook does, the caller gets a result, never an exception.
 """
+import asyncio
 import ctypes
 import functools
 import json
 import os
 import resource
+import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -22,28 +32,52 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from .guard import KEY_ENV, LOG_ENV, read_evidence
+
 OUTPUT_CAP = 200_000          # bytes of output kept per cell; the rest is dropped with a notice
-PR_SET_DUMPABLE, PR_CAPBSET_DROP = 4, 24
-# CAP_DAC_READ_SEARCH, CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_MKNOD, CAP_SYSLOG
-DROPPED_CAPS = [2, 16, 17, 19, 21, 27, 34]
+CELL_TIMEOUT, MEMORY_GB = 120, 4   # the grader's default limits (the CLI and the README quote these)
+INTERRUPT_GRACE = 20          # seconds a timed-out cell has to stop after its interrupt
+MAX_PROCESSES = 256           # per kernel user: background processes and fork bombs stop here
+PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+UNSHARE = ("unshare", "--mount", "--pid", "--net", "--fork", "--kill-child", "--mount-proc",
+           "--propagation", "private")
 
 
 @functools.cache
-def isolation_prefix() -> tuple[str, ...]:
-    """The `unshare` command that gives the worker a private mount and PID namespace, or () if none works."""
-    base = ("unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private")
-    for prefix in (base, base[:1] + ("--user", "--map-root-user") + base[1:]):
-        try:
-            probe = subprocess.run(prefix + ("mount", "-t", "tmpfs", "tmpfs", "/mnt"), capture_output=True, timeout=20)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if probe.returncode == 0:
-            return prefix + ("--",)
-    return ()
+def isolation_problem() -> str:
+    """Why this machine cannot isolate a kernel ("" when it can): root and `unshare` are needed."""
+    if os.geteuid() != 0:
+        return "the grader is not root, so it cannot switch the kernel to a throwaway user or mount"
+    try:
+        probe = subprocess.run(UNSHARE + ("mount", "-t", "tmpfs", "tmpfs", "/mnt"),
+                               capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"`unshare` is not usable: {err}"
+    if probe.returncode:
+        return f"`unshare` failed: {(probe.stderr.strip().splitlines() or ['?'])[-1]}"
+    return ""
 
 
 class CappedClient(NotebookClient):
-    """nbclient that keeps at most OUTPUT_CAP bytes of output per cell (output bombs stay small)."""
+    """nbclient that keeps at most OUTPUT_CAP bytes of output per cell (output bombs stay small) and
+    kills a kernel that still has not finished a cell INTERRUPT_GRACE s after its timeout interrupt
+    (a kernel that ignores interrupts would otherwise hold the batch until the notebook's time limit)."""
+
+    running_index = finished_index = None
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        result = await super()._async_handle_timeout(timeout, cell)
+        index = self.running_index
+
+        async def reap():
+            await asyncio.sleep(INTERRUPT_GRACE)
+            pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+            if self.running_index == index and self.finished_index != index and pid:
+                os.kill(pid, signal.SIGKILL)        # nbclient then reports a dead kernel
+
+        self._reaper = asyncio.ensure_future(reap())
+        return result
 
     def output(self, outs, msg, display_id, cell_index):
         size = getattr(self, "_sizes", {}).get(cell_index, 0)
@@ -59,86 +93,163 @@ class CappedClient(NotebookClient):
         return out
 
 
-def _kernel_preexec(memory_bytes: int | None):
-    def preexec():
-        if memory_bytes:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        if os.geteuid() == 0:
-            libc = ctypes.CDLL(None, use_errno=True)
-            for cap in DROPPED_CAPS:
-                libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
-    return preexec
+def _mount(*args) -> bool:
+    return subprocess.run(["mount", *args], capture_output=True).returncode == 0
 
 
-def _hide(paths) -> list[str]:
-    """Mount an empty, unreadable tmpfs over each existing folder (or /dev/null over a file)."""
+def _under(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def _private_dir(top: str, keep: list[str], mode: str) -> None:
+    """Mount an empty tmpfs over `top`, carrying over the paths in `keep` that lie under it."""
+    kept = [p for p in keep if _under(p, top) and p != top]
+    staged = []
+    for i, path in enumerate(kept):
+        stage = f"/mnt/keep{i}"
+        os.makedirs(stage, exist_ok=True)
+        _mount("--rbind", path, stage)
+        staged.append((stage, path))
+    _mount("-t", "tmpfs", "-o", f"mode={mode},nosuid,nodev", "tmpfs", top)
+    for stage, path in staged:
+        os.makedirs(path, exist_ok=True)
+        _mount("--rbind", stage, path)
+
+
+def _isolate(hide, keep) -> list[str]:
+    """The worker's private view of the file system (see the module docstring); returns hidden paths."""
+    _mount("--make-rprivate", "/")
+    _mount("-t", "tmpfs", "-o", "mode=700", "tmpfs", "/mnt")           # staging area for carried paths
+    # Python must be reachable by the kernel's user: ancestors closed to others (/root) get a stand-in.
+    for path in keep:
+        for parent in reversed(Path(path).parents):
+            if str(parent) != "/" and not os.stat(parent).st_mode & 0o001:
+                _private_dir(str(parent), keep, "755")
+    for top in PRIVATE_DIRS:
+        if os.path.isdir(top):
+            _private_dir(top, keep, "1777")
+    for path in keep:                                                     # read-only for everyone
+        _mount("--bind", path, path)
+        _mount("-o", "remount,bind,ro", path)
     hidden = []
-    for p in map(Path, paths):
+    for p in map(Path, hide):
         if p.is_dir():
-            cmd = ["mount", "-t", "tmpfs", "-o", "size=16k,mode=000", "tmpfs", str(p)]
+            ok = _mount("-t", "tmpfs", "-o", "size=16k,mode=000", "tmpfs", str(p))
         elif p.is_file():
-            cmd = ["mount", "--bind", "/dev/null", str(p)]
+            ok = _mount("--bind", "/dev/null", str(p))
         else:
-            continue
-        if subprocess.run(cmd, capture_output=True).returncode == 0:
+            ok = True                                                     # absent here: nothing to see
+        if ok:
             hidden.append(str(p))
+    subprocess.run(["ip", "link", "set", "lo", "up"], capture_output=True)   # the kernel's ZMQ sockets
     return hidden
 
 
-def _execute(nb, cell_timeout: float, memory_bytes: int | None) -> str:
-    """Run `nb` in place in a fresh kernel in an empty folder; return a note if the run stopped early."""
-    with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
-        client = CappedClient(nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
-                              interrupt_on_timeout=True, resources={"metadata": {"path": workdir}})
-        env = {**os.environ, "HOME": workdir, "MPLCONFIGDIR": workdir}
-        running = [None]
-        client.on_cell_execute = lambda cell, cell_index: running.__setitem__(0, cell_index)
-        try:
-            client.execute(preexec_fn=_kernel_preexec(memory_bytes), env=env)
-        except Exception as err:  # a dead kernel or a hung cell: score what ran
-            text = str(err).strip().splitlines()
-            note = f"run stopped: {type(err).__name__}{': ' + text[0] if text else ''}"
-            if running[0] is not None:   # the cell that was running gets the error, never a pass
-                nb.cells[running[0]].outputs.append(nbformat.v4.new_output(
-                    "error", ename=type(err).__name__, evalue=f"the kernel died or hung while running this cell "
-                    f"(sys.exit, os._exit or a crash?): {text[0] if text else ''}", traceback=[]))
-            return note
-    return ""
+def _kernel_preexec(memory_bytes, uid, connection_file):
+    """Runs in the kernel's process before exec: limits, then the throwaway user, for good."""
+    def preexec():
+        if memory_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        if uid is not None:
+            os.chown(connection_file(), uid, uid)
+            resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)                    # from root to a fresh user: every capability is gone
+            ctypes.CDLL(None).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    return preexec
 
 
-def worker(result_path: str) -> None:
-    """Entry point inside the sandbox: notebook and limits on stdin, executed notebook to `result_path`."""
+def _execute(nb, cell_timeout, memory_bytes, uid, threads) -> dict:
+    """Run `nb` in place in a fresh kernel; return the run's note, per-cell replies and guard evidence."""
+    workdir = tempfile.mkdtemp(prefix="grade-")
+    key, key_file, log_file = secrets.token_bytes(32), Path(workdir) / "guard.key", Path(workdir) / "guard.log"
+    key_file.write_bytes(key)
+    log_file.write_bytes(b"")
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(Path(workdir) / "runtime")
+    if uid is not None:
+        for path in (workdir, key_file, log_file):
+            os.chown(path, uid, uid)
+    os.chmod(workdir, 0o700)
+    threads = str(threads)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": workdir, "MPLCONFIGDIR": workdir,
+           "IPYTHONDIR": str(Path(workdir) / ".ipython"), "TMPDIR": workdir, "OMP_NUM_THREADS": threads,
+           "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, KEY_ENV: str(key_file),
+           LOG_ENV: str(log_file), **{k: v for k, v in os.environ.items()
+                                      if k in ("TINYSTORIES_PATH", "COURSE_DATA_DIR", "LANG")}}
+    client = CappedClient(nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
+                          interrupt_on_timeout=True, resources={"metadata": {"path": workdir}})
+    log = open(log_file, "rb")             # our own handle: the kernel may unlink or rename the file
+    replies, evidence, running = {}, {}, [None]
+
+    def started(cell, cell_index):
+        running[0] = client.running_index = cell_index
+
+    def finished(cell, cell_index, execute_reply):
+        client.finished_index = cell_index
+        replies[cell.get("id", str(cell_index))] = (execute_reply or {}).get("content", {}).get("status", "none")
+        for cell_id, verdict in read_evidence(key, log.read().decode("utf-8", "replace")):
+            evidence.setdefault(cell.get("id", str(cell_index)), []).append((cell_id, verdict))
+
+    client.on_cell_execute, client.on_cell_executed = started, finished
+    note = ""
+    try:
+        client.execute(preexec_fn=_kernel_preexec(memory_bytes, uid, lambda: client.km.connection_file),
+                       env=env, stdout=subprocess.DEVNULL,
+                       stderr=None if os.environ.get("COURSE_SANDBOX_DEBUG") else subprocess.DEVNULL)
+    except Exception as err:  # a dead kernel or a hung cell: score what ran
+        text = str(err).strip().splitlines()
+        note = f"run stopped: {type(err).__name__}{': ' + text[0] if text else ''}"
+        if running[0] is not None:   # the cell that was running gets the error, never a pass
+            nb.cells[running[0]].outputs.append(nbformat.v4.new_output(
+                "error", ename=type(err).__name__, evalue=f"the kernel died or hung while running this cell "
+                f"(sys.exit, os._exit or a crash?): {text[0] if text else ''}", traceback=[]))
+    return {"note": note, "replies": replies, "evidence": evidence}
+
+
+def worker() -> None:
+    """Entry point inside the namespaces: the job on stdin, the result on the stdout we started with."""
+    result = os.fdopen(os.dup(1), "w")        # a private copy, not inherited by the kernel
+    os.dup2(2, 1)                             # anything else printed goes to the grader's log
     job = json.load(sys.stdin)
     sys.stdin.close()
-    hidden = _hide(job["hide"]) if job["hide"] else []
-    if os.geteuid() == 0 or hidden:
+    isolated = bool(job["isolate"])
+    hidden = _isolate(job["hide"], job["keep"]) if isolated else []
+    uid = 100_000 + secrets.randbelow(1_000_000) if isolated else None
+    if os.geteuid() == 0:
         ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)   # the kernel may not read our memory
     nb = nbformat.from_dict(job["nb"])
-    note = _execute(nb, job["cell_timeout"], job["memory_bytes"])
-    tmp = result_path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump({"nb": nb, "note": note, "hidden": hidden}, f)
-    os.replace(tmp, result_path)
+    run = _execute(nb, job["cell_timeout"], job["memory_bytes"], uid, job.get("threads", 1))
+    json.dump({"nb": nb, "hidden": hidden, **run}, result)
+    result.close()
 
 
-def run_notebook(nb, cell_timeout: float = 120, memory_gb: float | None = 4, hide=(), total_timeout=None):
-    """Execute `nb` (a NotebookNode) in the sandbox; return (executed notebook, note, hidden paths)."""
+def run_notebook(nb, cell_timeout: float = CELL_TIMEOUT, memory_gb: float | None = MEMORY_GB, hide=(),
+                 total_timeout=None, isolate=None, threads: int = 1):
+    """Execute `nb` in the sandbox; return (executed notebook, run) where run holds the note,
+    per-cell execute-reply statuses ("replies"), guard evidence ("evidence") and the hidden paths.
+
+    `isolate` defaults to whether this machine can isolate (see `isolation_problem`)."""
+    isolate = not isolation_problem() if isolate is None else isolate
     total_timeout = total_timeout or cell_timeout * (len(nb.cells) + 2) + 60
-    job = {"nb": nb, "cell_timeout": cell_timeout, "hide": [str(p) for p in hide],
-           "memory_bytes": int(memory_gb * 2**30) if memory_gb else None}
-    with tempfile.TemporaryDirectory(prefix="sandbox-") as tmp:
-        result = Path(tmp) / "result.json"
-        cmd = list(isolation_prefix()) + [sys.executable, "-m", "utils.sandbox", str(result)]
-        try:
-            proc = subprocess.run(cmd, input=json.dumps(job), capture_output=True, text=True, timeout=total_timeout)
-            failure = proc.stderr.strip().splitlines()[-1:] if proc.returncode else []
-        except subprocess.TimeoutExpired:
-            failure = [f"the notebook exceeded the total time limit of {total_timeout:.0f} s"]
-        if result.exists():
-            out = json.loads(result.read_text())
-            return nbformat.from_dict(out["nb"]), out["note"], out["hidden"]
-    return nb, "grader worker failed: " + (failure[0] if failure else "no result"), []
+    from .paths import REPO_ROOT
+    keep = sorted({str(Path(p).resolve()) for p in (REPO_ROOT, sys.prefix, sys.base_prefix)})
+    job = {"nb": nb, "cell_timeout": cell_timeout, "hide": [str(p) for p in hide], "keep": keep,
+           "memory_bytes": int(memory_gb * 2**30) if memory_gb else None, "isolate": isolate,
+           "threads": threads}
+    cmd = (list(UNSHARE) + ["--"] if isolate else []) + [sys.executable, "-m", "utils.sandbox"]
+    empty = {"note": "", "replies": {}, "evidence": {}, "hidden": []}
+    try:
+        proc = subprocess.run(cmd, input=json.dumps(job), capture_output=True, text=True,
+                              timeout=total_timeout, cwd="/")
+        out = json.loads(proc.stdout)
+        return nbformat.from_dict(out.pop("nb")), out
+    except subprocess.TimeoutExpired:
+        failure = f"the notebook exceeded the total time limit of {total_timeout:.0f} s"
+    except (json.JSONDecodeError, KeyError):
+        failure = (proc.stderr.strip().splitlines() or ["no result"])[-1]
+    return nb, {**empty, "note": "grader worker failed: " + failure}
 
 
 if __name__ == "__main__":
-    worker(sys.argv[1])
+    worker()
