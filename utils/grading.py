@@ -247,16 +247,6 @@ def grade_task(task: dict) -> dict:
     return {**result, "rows": rows, "seconds": round(time.perf_counter() - start, 1)}
 
 
-def grade_submission(path, instructor_dir=NOTEBOOK_DIR, cell_timeout: float = CELL_TIMEOUT,
-                     memory_gb: float = MEMORY_GB, hide=(), unsafe: bool = False) -> list[dict]:
-    """Score one submitted notebook against the instructor notebook of the same file name."""
-    task = _task(Path(path).parent.name, Path(path), Path(instructor_dir), cell_timeout, memory_gb, hide,
-                 unsafe, False)
-    if isinstance(task, list):
-        return task
-    return grade_task(task)["rows"]
-
-
 def _task(student, path: Path, instructor_dir: Path, cell_timeout, memory_gb, hide, unsafe, keep_executed):
     """The task for one submission, or its error rows if there is no instructor notebook for it."""
     instructor_path = instructor_dir / path.name
@@ -360,7 +350,7 @@ def autograde(root, instructor_dir=NOTEBOOK_DIR, cell_timeout: float = CELL_TIME
     if csv_path:
         hide += [csv_path, Path(csv_path).with_name(Path(csv_path).name + ".tmp")]
     previous = {} if force or not csv_path else _by_submission(read_csv(csv_path))
-    order, done, tasks = [], {}, []
+    order, done, tasks = [], {}, {}
     for student, path in find_submissions(root):
         key = (student, path.stem)
         order.append(key)
@@ -375,13 +365,14 @@ def autograde(root, instructor_dir=NOTEBOOK_DIR, cell_timeout: float = CELL_TIME
                 old[0]["instructor_sha256"] == task["instructor_sha256"] and old[0]["sandbox"] == sandbox:
             done[key] = old
         else:
-            tasks.append(task)
+            tasks[key] = task
     if verbose and len(done):
         print(f"{len(done)} submission(s) already graded in {csv_path}; grading {len(tasks)}")
-    results = _run_dask(tasks, scheduler) if scheduler else _run_local(tasks, jobs)
+    pending = list(tasks.values())
+    results = _run_dask(pending, scheduler) if scheduler else _run_local(pending, jobs)
     for result in tqdm(results, total=len(tasks), desc="grading", unit="notebook", disable=not progress):
         key = (result["student"], Path(result["name"]).stem)
-        task = next(t for t in tasks if (t["student"], Path(t["name"]).stem) == key)
+        task = tasks[key]
         done[key] = [dict(student=key[0], notebook=key[1], **r, seconds=result["seconds"],
                           sandbox=result["sandbox"], submission_sha256=task["submission_sha256"],
                           instructor_sha256=task["instructor_sha256"]) for r in result["rows"]]

@@ -73,8 +73,10 @@ def _static(obj, name):
     return (None,)
 
 
-def _function_parts(f):
+def _parts(f):
     """The parts of a Python function a patch could swap while leaving the function object in place."""
+    if type(f) is not types.FunctionType:
+        return (f,)
     cells = tuple(c.cell_contents for c in f.__closure__ or ())
     return (f.__code__, f.__defaults__, f.__kwdefaults__, f.__globals__) + cells
 
@@ -148,10 +150,6 @@ def _value(obj, name):
     static = _static(obj, name)
     value = getattr(obj, name)     # only our recorded descriptors run here; a swapped one differs above
     return static + (value,) + (tuple(value) if type(value) is list else ())
-
-
-def _parts(f):
-    return _function_parts(f) if type(f) is types.FunctionType else (f,)
 
 
 def _same(a, b) -> bool:

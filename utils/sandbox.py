@@ -195,8 +195,7 @@ def _execute(nb, cell_timeout, memory_bytes, uid, threads) -> dict:
     note = ""
     try:
         client.execute(preexec_fn=_kernel_preexec(memory_bytes, uid, lambda: client.km.connection_file),
-                       env=env, stdout=subprocess.DEVNULL,
-                       stderr=None if os.environ.get("COURSE_SANDBOX_DEBUG") else subprocess.DEVNULL)
+                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except Exception as err:  # a dead kernel or a hung cell: score what ran
         text = str(err).strip().splitlines()
         note = f"run stopped: {type(err).__name__}{': ' + text[0] if text else ''}"
