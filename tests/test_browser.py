@@ -616,13 +616,13 @@ def test_student_view_of_01_perceptron(browser, lab, request):
             grade_id = nb.cells[i].metadata.nbgrader["grade_id"]
             assert i in errors, f"check cell {i} ({grade_id}) passed on the student version"
             name, value, trace = errors[i]
-            assert name == "ExerciseFailure" and "not implemented yet" in value, \
+            assert name == "ExerciseFailure" and "not attempted yet" in value, \
                 f"check cell {i} ({grade_id}) shows {name}: {value}, not the course's message"
             assert "checks.py" not in trace and "Traceback" not in trace, \
                 f"check cell {i} shows a traceback from inside the checker, not just the message:\n{trace}"
             shown = cells.nth(i).locator(".jp-OutputArea-output").last
             shown.scroll_into_view_if_needed()
-            assert "not implemented yet" in shown.inner_text(), f"check cell {i}: the message is not visible"
+            assert "not attempted yet" in shown.inner_text(), f"check cell {i}: the message is not visible"
             print(f"  cell {i} ({grade_id}): {name}: {value}")
     finally:
         shot = _quietly(_screenshot, page, "student_01_perceptron")

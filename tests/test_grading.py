@@ -53,7 +53,7 @@ def test_unchanged_student_version_scores_zero(path, tmp_path):
     assert rows and all(r["student"] == "alice" for r in rows)
     assert sum(r["points"] for r in rows) == 0
     for r in rows:
-        assert r["status"] == "failed" and "not implemented" in r["reason"], r
+        assert r["status"] == "failed" and r["reason"] == grading.NOT_ATTEMPTED, r
     with open(tmp_path / "scores.csv") as f:
         table = list(csv.DictReader(f))
     assert len(table) == len(rows) and set(table[0]) == set(grading.COLUMNS)

@@ -135,8 +135,8 @@ def check(name: str, fn, cases, atol: float = 1e-6, rtol: float = 1e-5, hint: st
         try:
             got = fn(*copy.deepcopy(tuple(args)))
         except NotImplementedError:
-            raise ExerciseFailure(
-                f"{name}: not implemented yet. Replace `raise NotImplementedError()` with your code.") from None
+            raise ExerciseFailure(f"{name}: not attempted yet. Replace `raise NotImplementedError()` in "
+                                  "the exercise's cell with your code, run it, then run this check.") from None
         except (Exception, SystemExit) as err:  # the student's code failed: name the case and the error
             raise ExerciseFailure(
                 f"{name}, case {i} ({label}): your function raised {type(err).__name__}: {err}") from None

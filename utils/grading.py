@@ -1,6 +1,8 @@
 """Student versions and autograding, built on nbgrader's own preprocessors, with no gradebook database.
 
     course student [NOTEBOOK ...] [--out build/student]     # solutions stubbed, hidden tests removed
+    course student --self-study --out build/self-study      # the same, with collapsed worked solutions
+    course bundle [build/bundle]                            # student notebooks + utils wheel + requirements
     course grade SUBMISSIONS [--csv scores.csv]             # fresh kernel per notebook, score table
 
 Grading rebuilds each submission from the instructor notebook: every cell comes from the instructor
@@ -31,6 +33,7 @@ from .paths import NOTEBOOK_DIR, REPO_ROOT
 from .sandbox import CELL_TIMEOUT, MEMORY_GB, isolation_problem, run_notebook
 
 SOLUTION_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+NOT_ATTEMPTED = "not attempted"
 COLUMNS = ["student", "notebook", "exercise", "points", "max_points", "status", "reason", "seconds", "sandbox",
            "submission_sha256", "instructor_sha256"]
 
@@ -53,18 +56,57 @@ def read(path) -> nbformat.NotebookNode:
     return nbformat.read(str(path), as_version=4)
 
 
-def student_version(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook a student receives: nbgrader's generate_assignment steps, in its order."""
+def student_version(nb: nbformat.NotebookNode, self_study: bool = False) -> nbformat.NotebookNode:
+    """The notebook a student receives: nbgrader's generate_assignment steps, in its order.
+
+    Check cells get the `raises-exception` tag, which JupyterLab's Run All, nbclient, nbval and
+    nbgrader honour: a check of an unsolved exercise says so and Run All goes on. The self-study build
+    also has, under each exercise, a collapsed Solution: the instructor's code and why it is right.
+    """
+    instructor = nb
     nb = copy.deepcopy(nb)
     resources = {}
     steps = [CheckCellMetadata(), ClearSolutions(code_stub={"python": SOLUTION_STUB}), ClearHiddenTests(),
              ClearMarkScheme(), LockCells(), ClearOutput(), ComputeChecksums()]
     for step in steps:
         nb, resources = step.preprocess(nb, resources)
+    for cell in nb.cells:
+        if is_test(cell):
+            tags = cell.metadata.setdefault("tags", [])
+            if "raises-exception" not in tags:
+                tags.append("raises-exception")
+    if self_study:
+        solutions = {_meta(c)["grade_id"]: c.source for c in instructor.cells if is_solution(c)}
+        cells = []
+        for cell in nb.cells:
+            cells.append(cell)
+            if is_solution(cell):
+                cells.append(solution_cell(_meta(cell)["grade_id"], solutions[_meta(cell)["grade_id"]]))
+        nb.cells = cells
     return nb
 
 
-def build_student(notebooks=None, out="build/student") -> list[Path]:
+def solution_cell(grade_id: str, source: str) -> nbformat.NotebookNode:
+    """A collapsed markdown block with a solution cell's code; its `# Why:` comment becomes prose."""
+    why, code, in_why = [], [], False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped in ("### BEGIN SOLUTION", "### END SOLUTION"):
+            continue
+        in_why = stripped.startswith("# Why:") or (in_why and stripped.startswith("#"))
+        if in_why:
+            why.append(stripped.removeprefix("# Why:").lstrip("#").strip())
+        else:
+            code.append(line)
+    code = "\n".join(code).rstrip()
+    cell = nbformat.v4.new_markdown_cell(
+        f"<details><summary>Solution</summary>\n\n```python\n{code}\n```\n\n{' '.join(why)}\n\n</details>",
+        id=f"solution-{grade_id}")
+    cell.metadata["slideshow"] = {"slide_type": "skip"}
+    return cell
+
+
+def build_student(notebooks=None, out="build/student", self_study: bool = False) -> list[Path]:
     """Write the student version of each notebook (default: every one in notebooks/) into `out`."""
     paths = [Path(p) for p in notebooks] if notebooks else sorted(NOTEBOOK_DIR.glob("*.ipynb"))
     out = Path(out)
@@ -72,7 +114,7 @@ def build_student(notebooks=None, out="build/student") -> list[Path]:
     written = []
     for path in paths:
         target = out / path.name
-        nbformat.write(student_version(read(path)), str(target))
+        nbformat.write(student_version(read(path), self_study), str(target))
         written.append(target)
     return written
 
@@ -90,6 +132,8 @@ def merge(instructor: nbformat.NotebookNode, submission: nbformat.NotebookNode):
     """
     answers = {_meta(c).get("grade_id"): c.get("source", "") for c in submission.cells if is_solution(c)}
     submitted_tests = {_meta(c).get("grade_id"): c.get("source", "") for c in submission.cells if is_test(c)}
+    stubs = {_meta(c).get("grade_id"): "".join(c.source.split()) for c in student_version(instructor).cells
+             if is_solution(c)}
     graded, notes = copy.deepcopy(instructor), {}
     cells = [nbformat.v4.new_code_cell(guard.GUARD_SETUP, id=GUARD_ID)]
     for cell in graded.cells:
@@ -99,6 +143,8 @@ def merge(instructor: nbformat.NotebookNode, submission: nbformat.NotebookNode):
         cells.append(cell)
         if is_solution(cell):
             cell.source = answers.get(grade_id, SOLUTION_STUB)
+            if "".join(cell.source.split()) in (stubs.get(grade_id), "".join(SOLUTION_STUB.split())):
+                notes[grade_id] = NOT_ATTEMPTED
         elif is_test(cell):
             student_source = submitted_tests.get(grade_id)
             if student_source is None:
@@ -188,6 +234,8 @@ def score(graded: nbformat.NotebookNode, executed: nbformat.NotebookNode, run: d
             status = "passed"
         if tampered:
             status, reason = "failed", tampered[0].replace("tampered: ", "checker tampered: ", 1)
+        if status != "passed" and solution is not None and notes.get(_meta(solution)["grade_id"]) == NOT_ATTEMPTED:
+            reason = NOT_ATTEMPTED   # the solution cell is the student build's stub, unchanged
         if grade_id in notes:
             reason = f"{reason}; {notes[grade_id]}" if reason else notes[grade_id]
         rows.append(dict(exercise=grade_id, points=max_points if status == "passed" else 0.0,
@@ -403,6 +451,10 @@ def main(argv=None) -> int:
     s = sub.add_parser("student", help="build the student version of notebooks")
     s.add_argument("notebooks", nargs="*", help="instructor notebooks (default: all in notebooks/)")
     s.add_argument("--out", default="build/student", help="output folder (default: build/student)")
+    s.add_argument("--self-study", action="store_true",
+                   help="add a collapsed worked Solution under each exercise (never for a graded course)")
+    b = sub.add_parser("bundle", help="write what students receive: notebooks, the utils wheel, requirements")
+    b.add_argument("out", nargs="?", default="build/bundle", help="output folder (default: build/bundle)")
     g = sub.add_parser("grade", help="autograde a folder of completed notebooks")
     g.add_argument("submissions", help="a notebook, or a folder of them (one sub-folder per student)")
     g.add_argument("--instructor", default=str(NOTEBOOK_DIR), help="folder of instructor notebooks")
@@ -419,8 +471,12 @@ def main(argv=None) -> int:
                    help="grade even where the kernel cannot be isolated (not root); the CSV says so")
     args = parser.parse_args(argv)
     if args.command == "student":
-        for path in build_student(args.notebooks, args.out):
+        for path in build_student(args.notebooks, args.out, args.self_study):
             print(f"wrote {path}")
+        return 0
+    if args.command == "bundle":
+        from .bundle import build_bundle
+        print(f"wrote the student bundle to {build_bundle(args.out)}")
         return 0
     if not Path(args.submissions).exists():
         parser.error(f"no such file or folder: {args.submissions}")
