@@ -2,9 +2,10 @@
 
 At the repository root so that it also applies when pytest is given notebooks/ alone.
 """
+
 import os
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")   # two workers on two cores: no oversubscription
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # two workers on two cores: no oversubscription
 
 import pytest  # noqa: E402
 
@@ -18,7 +19,11 @@ def pytest_collection_modifyitems(items):
     # nbval makes one item per cell; with `--dist loadgroup` a group runs on one worker, in order.
     for item in items:
         if str(item.fspath).endswith(".ipynb"):
-            item.add_marker(pytest.mark.xdist_group("nb-" + os.path.basename(str(item.fspath)).replace(".", "_")))
+            item.add_marker(
+                pytest.mark.xdist_group(
+                    "nb-" + os.path.basename(str(item.fspath)).replace(".", "_")
+                )
+            )
 
 
 _notebook_seconds: dict[str, float] = {}
@@ -30,7 +35,9 @@ def pytest_runtest_logreport(report):
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
         _notebook_seconds[path] = _notebook_seconds.get(path, 0.0) + report.duration
-    if report.when == "call":  # tests/test_browser.py: per-notebook browser times and screenshot paths
+    if (
+        report.when == "call"
+    ):  # tests/test_browser.py: per-notebook browser times and screenshot paths
         _browser_lines.extend(value for key, value in report.user_properties if key == "browser")
 
 

@@ -15,6 +15,7 @@ no Chromium is found; with CI=true that is a failure. One JupyterLab server serv
 for the whole module; saving is refused by the server (autosave is off too), so the notebooks on
 disk are never written, and the server and its kernels are stopped whatever happens.
 """
+
 import json
 import os
 import re
@@ -36,20 +37,32 @@ from conftest import NOTEBOOKS
 from utils.grading import build_student, is_solution, is_test
 from utils.paths import REPO_ROOT
 
-pytestmark = pytest.mark.xdist_group("browser")  # one worker runs the module: one server, one browser
+pytestmark = pytest.mark.xdist_group(
+    "browser"
+)  # one worker runs the module: one server, one browser
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-INSTALL_HINT = ("the browser tests need Chromium: `sudo apt-get install chromium` (Debian/Ubuntu), "
-                "or point $COURSE_CHROMIUM at a Chromium/Chrome binary; `pip install -r requirements.txt` "
-                "installs Playwright (no `playwright install` needed)")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+INSTALL_HINT = (
+    "the browser tests need Chromium: `sudo apt-get install chromium` (Debian/Ubuntu), "
+    "or point $COURSE_CHROMIUM at a Chromium/Chrome binary; `pip install -r requirements.txt` "
+    "installs Playwright (no `playwright install` needed)"
+)
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = REPO_ROOT / "artifacts" / "browser"
-VIEWPORT = {"width": 1366, "height": 900}   # a laptop on a projector
-MIN_PLOT_WIDTH = 600                        # px, as displayed
-RUN_ALL_TIMEOUT = float(os.environ.get("COURSE_BROWSER_TIMEOUT", 900))  # s per notebook (loaded CI machines)
-WIDGET_TIMEOUT = 300                        # s for one control's output to update
-QUIET = 3.0                                 # s of idle kernel with no change: the control drove nothing
+VIEWPORT = {"width": 1366, "height": 900}  # a laptop on a projector
+MIN_PLOT_WIDTH = 600  # px, as displayed
+RUN_ALL_TIMEOUT = float(
+    os.environ.get("COURSE_BROWSER_TIMEOUT", 900)
+)  # s per notebook (loaded CI machines)
+WIDGET_TIMEOUT = 300  # s for one control's output to update
+QUIET = 3.0  # s of idle kernel with no change: the control drove nothing
 
 
 def _find_chromium():
@@ -66,8 +79,11 @@ except ImportError:  # pragma: no cover - requirements.txt installs it
     sync_playwright = None
 
 if not IN_CI and (CHROMIUM is None or sync_playwright is None):
-    pytest.skip(("no Chromium found: " if CHROMIUM is None else "Playwright is not installed: ") + INSTALL_HINT,
-                allow_module_level=True)
+    pytest.skip(
+        ("no Chromium found: " if CHROMIUM is None else "Playwright is not installed: ")
+        + INSTALL_HINT,
+        allow_module_level=True,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -94,8 +110,10 @@ c.FileCheckpoints.checkpoint_dir = {checkpoints!r}  # absolute: one folder for e
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                         "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
 }
 
 
@@ -105,8 +123,9 @@ class Lab:
         self.base = f"http://127.0.0.1:{port}"
 
     def api(self, method, path, timeout=30):
-        req = urllib.request.Request(f"{self.base}{path}", method=method,
-                                     headers={"Authorization": f"token {self.token}"})
+        req = urllib.request.Request(
+            f"{self.base}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(req, timeout=timeout) as r:
             body = r.read()
         return json.loads(body) if body else None
@@ -168,14 +187,32 @@ def _start_lab(tmp):
     for attempt in range(3):  # the free port can be taken between choosing it and binding it
         port, token = _free_port(), secrets.token_hex(24)
         log_path = tmp / f"server-{attempt}.log"
-        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-               f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
-               "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={REPO_ROOT}",
-               f"--config={config}", f"--LabApp.user_settings_dir={tmp / 'user-settings'}",
-               f"--LabApp.workspaces_dir={tmp / 'workspaces'}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--port-retries=0",
+            f"--IdentityProvider.token={token}",
+            "--LabApp.expose_app_in_browser=True",
+            f"--ServerApp.root_dir={REPO_ROOT}",
+            f"--config={config}",
+            f"--LabApp.user_settings_dir={tmp / 'user-settings'}",
+            f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+        ]
         with open(log_path, "wb") as log:
-            proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                cmd,
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         lab = Lab(proc, port, token, log_path)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and proc.poll() is None:
@@ -236,9 +273,13 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None or sync_playwright is None:  # only reached in CI (elsewhere the module skips)
-        pytest.fail(("no Chromium found: " if CHROMIUM is None else "Playwright is not installed: ")
-                    + INSTALL_HINT)
+    if (
+        CHROMIUM is None or sync_playwright is None
+    ):  # only reached in CI (elsewhere the module skips)
+        pytest.fail(
+            ("no Chromium found: " if CHROMIUM is None else "Playwright is not installed: ")
+            + INSTALL_HINT
+        )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         try:
@@ -286,8 +327,14 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _kind(classes):
-    for cls, kind in [("widget-hslider", "slider"), ("widget-dropdown", "dropdown"), ("widget-textarea", "text"),
-                      ("widget-text", "text"), ("widget-checkbox", "checkbox"), ("widget-button", "button")]:
+    for cls, kind in [
+        ("widget-hslider", "slider"),
+        ("widget-dropdown", "dropdown"),
+        ("widget-textarea", "text"),
+        ("widget-text", "text"),
+        ("widget-checkbox", "checkbox"),
+        ("widget-button", "button"),
+    ]:
         if cls in classes.split():
             return kind
     return "control"
@@ -296,17 +343,24 @@ def _kind(classes):
 def _open(page, lab, rel_path):
     workspace = "t" + secrets.token_hex(6)  # a fresh workspace: only this notebook opens
     page.goto(lab.url(rel_path, workspace), timeout=180_000)
-    page.wait_for_function("(p) => window.jupyterapp && Array.from(window.jupyterapp.shell.widgets('main'))"
-                           ".some(w => w.context && w.context.path === p)", arg=rel_path, timeout=180_000,
-                           polling=500)
+    page.wait_for_function(
+        "(p) => window.jupyterapp && Array.from(window.jupyterapp.shell.widgets('main'))"
+        ".some(w => w.context && w.context.path === p)",
+        arg=rel_path,
+        timeout=180_000,
+        polling=500,
+    )
     assert page.evaluate(INSTALL_JS, rel_path), f"{rel_path} did not open"
     page.wait_for_function(READY_JS, timeout=300_000, polling=500)
 
 
 def _wait_idle(page, timeout):
-    page.wait_for_function("() => { const s = window.__course.status(); "
-                           "if (s === 'dead') throw new Error('the kernel died'); return s === 'idle'; }",
-                           timeout=timeout * 1000, polling=250)
+    page.wait_for_function(
+        "() => { const s = window.__course.status(); "
+        "if (s === 'dead') throw new Error('the kernel died'); return s === 'idle'; }",
+        timeout=timeout * 1000,
+        polling=250,
+    )
 
 
 def _command(page, command, timeout):
@@ -352,7 +406,9 @@ def _screenshot(page, name):
     path = ARTIFACTS / f"{name}.png"
     extra = page.evaluate("""() => { const o = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
         if (!o) return 0; o.scrollTop = 0; return o.scrollHeight - o.clientHeight; }""")
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(VIEWPORT["height"] + max(extra, 0), 30_000)})
+    page.set_viewport_size(
+        {"width": VIEWPORT["width"], "height": min(VIEWPORT["height"] + max(extra, 0), 30_000)}
+    )
     page.wait_for_timeout(1000)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(VIEWPORT)
@@ -369,13 +425,16 @@ def _new_page(browser):
 # Moving the controls
 # ---------------------------------------------------------------------------------------------------
 
+
 def _settle(page, cell, before, busy_before, timeout):
     """Wait for the output to change with the kernel idle (True), or for the kernel to have been busy and
     then idle for QUIET seconds with no change (False); False too if the kernel never became busy."""
     start = time.monotonic()
     idle_since = None
     while time.monotonic() - start < timeout:
-        state = page.evaluate("() => ({busy: window.__course.busy, status: window.__course.status()})")
+        state = page.evaluate(
+            "() => ({busy: window.__course.busy, status: window.__course.status()})"
+        )
         if state["status"] == "dead":
             raise AssertionError("the kernel died")
         changed = cell.evaluate(SIGNATURE_JS) != before
@@ -442,7 +501,11 @@ def _type_text(page, control):
 
 
 def _click(control):
-    target = control.locator("input").first if "widget-checkbox" in (control.get_attribute("class") or "") else control
+    target = (
+        control.locator("input").first
+        if "widget-checkbox" in (control.get_attribute("class") or "")
+        else control
+    )
     target.scroll_into_view_if_needed()
     target.click()
     return "clicked"
@@ -472,7 +535,9 @@ def _exercise_controls(page, stem):
     """Move every control of every cell; return (one line per control, problems). Each cell with controls is
     saved as artifacts/browser/<stem>-cell<i>.png once its controls have been moved."""
     lines, problems = [], []
-    for old in ARTIFACTS.glob(f"{stem}-cell*.png"):  # from an earlier run (cells move as notebooks change)
+    for old in ARTIFACTS.glob(
+        f"{stem}-cell*.png"
+    ):  # from an earlier run (cells move as notebooks change)
         old.unlink()
     cells = page.locator(".jp-Notebook .jp-Cell")  # cell i here is cell i of the notebook
     for i in range(cells.count()):
@@ -496,22 +561,32 @@ def _exercise_controls(page, stem):
             try:
                 action = _move(page, control, kind)
                 changed = _settle(page, cell, before, busy, WIDGET_TIMEOUT)
-                if not changed and kind != "button" and buttons.count():  # e.g. a prompt box used by a button
+                if (
+                    not changed and kind != "button" and buttons.count()
+                ):  # e.g. a prompt box used by a button
                     busy = page.evaluate("() => window.__course.busy")
                     _click(buttons.first)
                     action += f", then clicked {buttons.first.inner_text().strip()!r}"
                     changed = _settle(page, cell, before, busy, WIDGET_TIMEOUT)
             except Exception as err:  # noqa: BLE001 - reported with the control's name
-                problems.append(f"{name}: {type(err).__name__}: {(str(err).splitlines() or [''])[0]}")
+                problems.append(
+                    f"{name}: {type(err).__name__}: {(str(err).splitlines() or [''])[0]}"
+                )
                 continue
             errors = _error_outputs(_cells(page))
             shown = cell.evaluate(SIGNATURE_JS)
             if errors:
-                problems.append(f"{name}: {action}: the cell now shows an error: {errors[0][1]}: {errors[0][2]}")
-            elif "Traceback (most recent call last)" in shown:  # raised inside the widget's callback
+                problems.append(
+                    f"{name}: {action}: the cell now shows an error: {errors[0][1]}: {errors[0][2]}"
+                )
+            elif (
+                "Traceback (most recent call last)" in shown
+            ):  # raised inside the widget's callback
                 problems.append(f"{name}: {action}: its output now shows a traceback")
             elif not changed:
-                problems.append(f"{name}: {action}, but its output did not change (it still shows the old plot/text)")
+                problems.append(
+                    f"{name}: {action}, but its output did not change (it still shows the old plot/text)"
+                )
             lines.append(f"{name}: {action}: output {'changed' if changed else 'UNCHANGED'}")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         cell.screenshot(path=str(ARTIFACTS / f"{stem}-cell{i}.png"))
@@ -519,17 +594,21 @@ def _exercise_controls(page, stem):
 
 
 def _narrow_plots(page):
-    return page.evaluate("""(min) => {
+    return page.evaluate(
+        """(min) => {
         const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')), narrow = [];
         cells.forEach((cell, i) => cell.querySelectorAll('.jp-OutputArea-output .jp-RenderedImage img, .jp-OutputArea-output .jp-RenderedSVG svg')
             .forEach(img => { const w = img.getBoundingClientRect().width;
                               if (w > 0 && w < min) narrow.push([i, Math.round(w), img.naturalWidth || null]); }));
-        return narrow; }""", MIN_PLOT_WIDTH)
+        return narrow; }""",
+        MIN_PLOT_WIDTH,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
 # The tests
 # ---------------------------------------------------------------------------------------------------
+
 
 def _quietly(fn, *args):
     """Clean-up that must not hide the test's own failure: report a problem, return None."""
@@ -559,17 +638,28 @@ def test_notebook_in_jupyterlab(notebook, browser, lab, request):
         cells = _cells(page)
         errors = _error_outputs(cells)
         assert not errors, "cells show errors in JupyterLab:\n" + "\n\n".join(
-            f"cell {i}: {name}: {value}\n{trace[-1500:]}" for i, name, value, trace in errors)
-        not_run = [i for i, c in enumerate(cells)
-                   if c["cell_type"] == "code" and _text(c["source"]).strip() and not c.get("execution_count")]
+            f"cell {i}: {name}: {value}\n{trace[-1500:]}" for i, name, value, trace in errors
+        )
+        not_run = [
+            i
+            for i, c in enumerate(cells)
+            if c["cell_type"] == "code"
+            and _text(c["source"]).strip()
+            and not c.get("execution_count")
+        ]
         assert not not_run, f"code cells without an execution count (did not run): {not_run}"
 
         t = time.monotonic()
         lines, problems = _exercise_controls(page, notebook.stem)
         timings[f"{len(lines)} controls moved in"] = time.monotonic() - t
-        assert lines, "no widget controls found in JupyterLab (every notebook has at least one widget)"
-        problems += [f"cell {i}: a plot {w} px wide on screen ({natural} px as drawn); at least {MIN_PLOT_WIDTH} px "
-                     "for a projector" for i, w, natural in _narrow_plots(page)]
+        assert lines, (
+            "no widget controls found in JupyterLab (every notebook has at least one widget)"
+        )
+        problems += [
+            f"cell {i}: a plot {w} px wide on screen ({natural} px as drawn); at least {MIN_PLOT_WIDTH} px "
+            "for a projector"
+            for i, w, natural in _narrow_plots(page)
+        ]
         for line in lines:
             print("  " + line)
         assert not problems, "\n".join(problems)
@@ -577,16 +667,22 @@ def test_notebook_in_jupyterlab(notebook, browser, lab, request):
         shot = _quietly(_screenshot, page, notebook.stem)
         _quietly(_close, page, lab)
         timings["total"] = time.monotonic() - start
-        _report(request, f"{notebook.stem}: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
-                + (f"; screenshot {shot.relative_to(REPO_ROOT)}" if shot else ""))
+        _report(
+            request,
+            f"{notebook.stem}: "
+            + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
+            + (f"; screenshot {shot.relative_to(REPO_ROOT)}" if shot else ""),
+        )
 
 
 def test_student_view_of_01_perceptron(browser, lab, request):
     """The built student version: stubs in the exercise cells, the course's message in the check cells."""
     source = REPO_ROOT / "notebooks" / "01_perceptron.ipynb"
-    out = REPO_ROOT / "build" / f"browser-test-{secrets.token_hex(4)}"  # under the served root; build/ is git-ignored
+    out = (
+        REPO_ROOT / "build" / f"browser-test-{secrets.token_hex(4)}"
+    )  # under the served root; build/ is git-ignored
     made_build = not out.parent.exists()
-    student, = build_student([source], out)
+    (student,) = build_student([source], out)
     nb = nbformat.read(str(student), as_version=4)
     solutions = [i for i, c in enumerate(nb.cells) if is_solution(c)]
     checks = [i for i, c in enumerate(nb.cells) if is_test(c)]
@@ -599,30 +695,40 @@ def test_student_view_of_01_perceptron(browser, lab, request):
         for i in solutions:  # what the student sees before running anything
             editor = cells.nth(i).locator(".jp-InputArea-editor")
             editor.scroll_into_view_if_needed()
-            assert editor.is_visible() and "raise NotImplementedError()" in editor.inner_text(), \
+            assert editor.is_visible() and "raise NotImplementedError()" in editor.inner_text(), (
                 f"exercise cell {i} does not show the stub"
+            )
 
         # Run all, as a student would: JupyterLab stops at the first failing check...
         _command(page, "notebook:run-all-cells", RUN_ALL_TIMEOUT)
         first = _error_outputs(_cells(page))
-        assert first and first[0][0] == checks[0], f"run all should stop at the first check (cell {checks[0]}): {first}"
+        assert first and first[0][0] == checks[0], (
+            f"run all should stop at the first check (cell {checks[0]}): {first}"
+        )
         # ...then each remaining code cell in turn, as Shift+Enter would, reaches every check.
         for i in range(checks[0] + 1, len(nb.cells)):
             if nb.cells[i].cell_type == "code":
-                page.evaluate("(i) => { const nb = window.__course.panel.content; nb.deselectAll(); nb.activeCellIndex = i; }", i)
+                page.evaluate(
+                    "(i) => { const nb = window.__course.panel.content; nb.deselectAll(); nb.activeCellIndex = i; }",
+                    i,
+                )
                 _command(page, "notebook:run-cell", RUN_ALL_TIMEOUT)
         errors = {i: (name, value, trace) for i, name, value, trace in _error_outputs(_cells(page))}
         for i in checks:
             grade_id = nb.cells[i].metadata.nbgrader["grade_id"]
             assert i in errors, f"check cell {i} ({grade_id}) passed on the student version"
             name, value, trace = errors[i]
-            assert name == "ExerciseFailure" and "not attempted yet" in value, \
+            assert name == "ExerciseFailure" and "not attempted yet" in value, (
                 f"check cell {i} ({grade_id}) shows {name}: {value}, not the course's message"
-            assert "checks.py" not in trace and "Traceback" not in trace, \
+            )
+            assert "checks.py" not in trace and "Traceback" not in trace, (
                 f"check cell {i} shows a traceback from inside the checker, not just the message:\n{trace}"
+            )
             shown = cells.nth(i).locator(".jp-OutputArea-output").last
             shown.scroll_into_view_if_needed()
-            assert "not attempted yet" in shown.inner_text(), f"check cell {i}: the message is not visible"
+            assert "not attempted yet" in shown.inner_text(), (
+                f"check cell {i}: the message is not visible"
+            )
             print(f"  cell {i} ({grade_id}): {name}: {value}")
     finally:
         shot = _quietly(_screenshot, page, "student_01_perceptron")
@@ -630,5 +736,8 @@ def test_student_view_of_01_perceptron(browser, lab, request):
         shutil.rmtree(out, ignore_errors=True)
         if made_build:
             _quietly(out.parent.rmdir)  # only if still empty
-        _report(request, f"student view of 01_perceptron: {time.monotonic() - start:.0f} s"
-                + (f"; screenshot {shot.relative_to(REPO_ROOT)}" if shot else ""))
+        _report(
+            request,
+            f"student view of 01_perceptron: {time.monotonic() - start:.0f} s"
+            + (f"; screenshot {shot.relative_to(REPO_ROOT)}" if shot else ""),
+        )

@@ -7,6 +7,7 @@ from utils.checks import ExerciseFailure, check, cmp, grad_check, numeric_grad, 
 
 # ---------------------------------------------------------------- cmp and rel_error
 
+
 def test_cmp_equal(capsys):
     assert cmp("same", np.arange(3.0), np.arange(3.0)) is True
     out = capsys.readouterr().out
@@ -48,10 +49,11 @@ def test_rel_error_values():
 
 # ---------------------------------------------------------------- numeric_grad and grad_check
 
+
 def test_numeric_grad_of_sum_of_squares():
     x = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -0.25]])
     before = x.copy()
-    g = numeric_grad(lambda v: np.sum(v ** 2), x)
+    g = numeric_grad(lambda v: np.sum(v**2), x)
     assert g.shape == x.shape
     np.testing.assert_allclose(g, 2 * x, atol=1e-6)
     np.testing.assert_array_equal(x, before)  # x is restored
@@ -67,20 +69,20 @@ def test_numeric_grad_of_matrix_function():
 
 
 def test_numeric_grad_accepts_int_input():
-    g = numeric_grad(lambda v: float(np.sum(v ** 3)), np.array([1, 2]))
+    g = numeric_grad(lambda v: float(np.sum(v**3)), np.array([1, 2]))
     np.testing.assert_allclose(g, [3.0, 12.0], rtol=1e-6)
 
 
 def test_grad_check_correct_gradient(capsys):
     x = np.linspace(-1, 1, 6).reshape(2, 3)
-    err = grad_check("square", lambda v: np.sum(v ** 2), x, 2 * x)
+    err = grad_check("square", lambda v: np.sum(v**2), x, 2 * x)
     assert err < 1e-7
     assert "ok" in capsys.readouterr().out
 
 
 def test_grad_check_wrong_gradient(capsys):
     x = np.linspace(-1, 1, 6).reshape(2, 3)
-    err = grad_check("square", lambda v: np.sum(v ** 2), x, 3 * x)
+    err = grad_check("square", lambda v: np.sum(v**2), x, 3 * x)
     assert err > 1e-2
     assert "TOO LARGE" in capsys.readouterr().out
 
@@ -94,12 +96,15 @@ def test_grad_check_does_not_mutate_x():
 
 # ---------------------------------------------------------------- check
 
+
 def square(x):
-    return x ** 2
+    return x**2
 
 
-CASES = [((np.array([1.0, 2.0]),), np.array([1.0, 4.0])),
-         ((np.array([[-3.0]]),), np.array([[9.0]]))]
+CASES = [
+    ((np.array([1.0, 2.0]),), np.array([1.0, 4.0])),
+    ((np.array([[-3.0]]),), np.array([[9.0]])),
+]
 
 
 def test_check_passes_and_prints(capsys):
@@ -143,7 +148,7 @@ def test_check_not_implemented():
 
 def test_check_wrong_values_names_case_expected_got():
     def wrong_on_second(x):
-        return x ** 2 if x.size > 1 else x * 2
+        return x**2 if x.size > 1 else x * 2
 
     with pytest.raises(ExerciseFailure) as info:
         check("square", wrong_on_second, CASES, hint="multiply x by itself")
@@ -163,7 +168,7 @@ def test_check_custom_label():
 
 def test_check_wrong_shape():
     with pytest.raises(ExerciseFailure) as info:
-        check("square", lambda x: (x ** 2)[None], CASES)
+        check("square", lambda x: (x**2)[None], CASES)
     msg = str(info.value)
     assert "case 1" in msg and "wrong shape" in msg
     assert "(2,)" in msg and "(1, 2)" in msg
@@ -180,7 +185,7 @@ def test_check_nan_expected_is_fine():
 
 def test_check_returned_none():
     def forgot_return(x):
-        x ** 2
+        x**2
 
     with pytest.raises(ExerciseFailure, match="returned None"):
         check("square", forgot_return, CASES)
@@ -232,19 +237,30 @@ def test_check_tuple_of_arrays_itemwise():
     x = np.array([[1.0, 2.0], [3.0, 6.0]])
     check("stats", stats, [((x,), (np.array([2.0, 4.0]), np.array([1.0, 2.0])))], quiet=True)
     with pytest.raises(ExerciseFailure, match=r"item 1: wrong values"):
-        check("stats", lambda x: (x.mean(0), x.var(0)), [((x,), (np.array([2.0, 4.0]), np.array([1.0, 2.0])))])
+        check(
+            "stats",
+            lambda x: (x.mean(0), x.var(0)),
+            [((x,), (np.array([2.0, 4.0]), np.array([1.0, 2.0])))],
+        )
     with pytest.raises(ExerciseFailure, match=r"item 0: wrong shape"):
-        check("stats", lambda x: (x.mean(), x.std(0)), [((x,), (np.array([2.0, 4.0]), np.array([1.0, 2.0])))])
+        check(
+            "stats",
+            lambda x: (x.mean(), x.std(0)),
+            [((x,), (np.array([2.0, 4.0]), np.array([1.0, 2.0])))],
+        )
     with pytest.raises(ExerciseFailure, match="expected a tuple of 2 items"):
         check("stats", lambda x: x.mean(0), [((x,), (np.array([2.0, 4.0]), np.array([1.0, 2.0])))])
 
 
-@pytest.mark.parametrize("expected, good, bad, why", [
-    (3.0, 3.0000001, 3.1, "wrong value"),
-    (True, True, False, "wrong value"),
-    ("relu", "relu", "tanh", "wrong value"),
-    ([1, 2], np.array([1.0, 2.0]), [1, 3], "wrong values"),
-])
+@pytest.mark.parametrize(
+    "expected, good, bad, why",
+    [
+        (3.0, 3.0000001, 3.1, "wrong value"),
+        (True, True, False, "wrong value"),
+        ("relu", "relu", "tanh", "wrong value"),
+        ([1, 2], np.array([1.0, 2.0]), [1, 3], "wrong values"),
+    ],
+)
 def test_check_scalar_and_list_expectations(expected, good, bad, why):
     check("val", lambda: good, [((), expected)], quiet=True)
     with pytest.raises(ExerciseFailure, match=why):

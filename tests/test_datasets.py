@@ -1,13 +1,27 @@
 """utils/datasets.py: MNIST-5k split, TinyStories resolution order, parsing edge cases, offline errors."""
+
 from pathlib import Path
 
 import pytest
 import torch
 
 from utils import datasets
-from utils.datasets import EOT, DataUnavailable, load_tinystories, mnist, parse_stories, tinystories_path
+from utils.datasets import (
+    EOT,
+    DataUnavailable,
+    load_tinystories,
+    mnist,
+    parse_stories,
+    tinystories_path,
+)
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinystories" / "tinystories_sample.txt"
+SAMPLE = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "tinystories"
+    / "tinystories_sample.txt"
+)
 
 
 @pytest.fixture(scope="module")
@@ -101,20 +115,27 @@ def test_the_cache_follows_course_data_dir(tmp_path, monkeypatch):
 
 def test_offline_without_a_copy_raises_a_helpful_error(tmp_path, monkeypatch):
     import huggingface_hub
+
     monkeypatch.delenv("TINYSTORIES_PATH", raising=False)
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
 
     def offline(*args, **kwargs):
         raise ConnectionError("no network")
+
     monkeypatch.setattr(huggingface_hub, "get_hf_file_metadata", offline)
-    with pytest.raises(DataUnavailable, match="set the environment variable TINYSTORIES_PATH") as err:
+    with pytest.raises(
+        DataUnavailable, match="set the environment variable TINYSTORIES_PATH"
+    ) as err:
         tinystories_path()
-    assert str(tmp_path / "tinystories" / "TinyStories-valid.txt") in str(err.value), "names the cache"
+    assert str(tmp_path / "tinystories" / "TinyStories-valid.txt") in str(err.value), (
+        "names the cache"
+    )
 
 
 def test_download_is_verified_by_checksum(tmp_path, monkeypatch):
     import hashlib
     import huggingface_hub
+
     body = f"A story.{EOT}".encode()
 
     def fake_download(repo, filename, repo_type, local_dir):
@@ -125,6 +146,7 @@ def test_download_is_verified_by_checksum(tmp_path, monkeypatch):
 
     class Meta:
         etag = '"' + hashlib.sha256(body).hexdigest() + '"'
+
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
     monkeypatch.setattr(huggingface_hub, "get_hf_file_metadata", lambda url: Meta)
     path = datasets.download_tinystories(tmp_path)
@@ -135,7 +157,9 @@ def test_download_is_verified_by_checksum(tmp_path, monkeypatch):
     assert not path.exists()
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="the shared TinyStories sample is not beside the repo")
+@pytest.mark.skipif(
+    not SAMPLE.exists(), reason="the shared TinyStories sample is not beside the repo"
+)
 def test_the_shared_sample_loads():
     train, val = load_tinystories(SAMPLE)
     assert len(train) + len(val) == 2316 and len(val) == 232

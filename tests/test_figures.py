@@ -4,6 +4,7 @@ Every image a notebook's markdown shows (`![alt](src)` or `<img src=...>`) is a 
 notebooks/figures/ with alt text; every SVG there parses and has a viewBox; every figure is used;
 and no markdown cell is longer than a slide can hold.
 """
+
 import re
 import xml.etree.ElementTree as ET
 
@@ -14,7 +15,7 @@ from conftest import NOTEBOOKS
 from utils.paths import NOTEBOOK_DIR
 
 FIGURES = NOTEBOOK_DIR / "figures"
-MAX_WORDS = 200     # a projector slide holds about this much prose
+MAX_WORDS = 200  # a projector slide holds about this much prose
 
 MD_IMAGE = re.compile(r"!\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HTML_IMG = re.compile(r"<img\b[^>]*>", re.I)
@@ -75,8 +76,13 @@ def test_svg_parses_and_has_a_viewbox(svg):
 
 
 def test_every_figure_is_used():
-    used = {(NOTEBOOK_DIR / src).resolve() for path in NOTEBOOKS for cell in markdown_cells(path)
-            for _, src in images(cell.source) if src}
+    used = {
+        (NOTEBOOK_DIR / src).resolve()
+        for path in NOTEBOOKS
+        for cell in markdown_cells(path)
+        for _, src in images(cell.source)
+        if src
+    }
     unused = [f.name for f in sorted(FIGURES.iterdir()) if f.is_file() and f.resolve() not in used]
     assert not unused, f"figures no notebook shows: {unused}"
 
@@ -92,6 +98,9 @@ def test_rendered_words_ignore_images_and_tags():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_markdown_cells_fit_a_slide(path):
-    long = [f"cell {c.get('id')}: {n} words, starting {c.source[:50]!r}"
-            for c in markdown_cells(path) if (n := rendered_words(c.source)) > MAX_WORDS]
+    long = [
+        f"cell {c.get('id')}: {n} words, starting {c.source[:50]!r}"
+        for c in markdown_cells(path)
+        if (n := rendered_words(c.source)) > MAX_WORDS
+    ]
     assert not long, f"split these cells (at most {MAX_WORDS} words each):\n" + "\n".join(long)

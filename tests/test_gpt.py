@@ -10,9 +10,28 @@ import torch.nn.functional as F
 
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
-from utils.gpt import (GPT, METRICS, RECIPES, SEP, Corpus, GPTConfig, ReLU2, TrainConfig, ema_decay,
-                       load_checkpoint, lr_factor, optimizers, rotary, rotate, save_checkpoint,
-                       shuffled_windows, summed_nll, swap_weights, train, validation_bpc)
+from utils.gpt import (
+    GPT,
+    METRICS,
+    RECIPES,
+    SEP,
+    Corpus,
+    GPTConfig,
+    ReLU2,
+    TrainConfig,
+    ema_decay,
+    load_checkpoint,
+    lr_factor,
+    optimizers,
+    rotary,
+    rotate,
+    save_checkpoint,
+    shuffled_windows,
+    summed_nll,
+    swap_weights,
+    train,
+    validation_bpc,
+)
 from utils.gpt.model import ReLU2Function
 from utils.paths import REPO_ROOT
 from utils.text import CharVocab
@@ -29,9 +48,11 @@ def test_plain_config_has_notebook_08s_parameter_names_and_shapes():
     C = 16
     assert sd["tok.weight"].shape == (11, C) and sd["pos.weight"].shape == (8, C)
     assert sd["blocks.0.qkv.weight"].shape == (3 * C, C) and sd["blocks.1.proj.bias"].shape == (C,)
-    assert sd["blocks.0.mlp.0.weight"].shape == (4 * C, C) and sd["blocks.0.mlp.2.weight"].shape == (C, 4 * C)
+    assert sd["blocks.0.mlp.0.weight"].shape == (4 * C, C) and sd[
+        "blocks.0.mlp.2.weight"
+    ].shape == (C, 4 * C)
     assert "ln_f.bias" in sd and "head.bias" not in sd
-    n = 2 * 11 * C + 8 * C + 2 * (12 * C * C + 13 * C) + 2 * C   # 08's gpt_param_count
+    n = 2 * 11 * C + 8 * C + 2 * (12 * C * C + 13 * C) + 2 * C  # 08's gpt_param_count
     assert sum(p.numel() for p in GPT(tiny()).parameters()) == n
 
 
@@ -40,11 +61,14 @@ def test_causal_and_starts_near_uniform(switches):
     torch.manual_seed(0)
     model = GPT(tiny(**switches))
     x = torch.randint(0, 11, (3, 8))
-    x2 = x.clone(); x2[:, 5] = (x2[:, 5] + 1) % 11
+    x2 = x.clone()
+    x2[:, 5] = (x2[:, 5] + 1) % 11
     with torch.no_grad():
         out, out2 = model(x), model(x2)
     assert out.shape == (3, 8, 11)
-    assert torch.allclose(out[:, :5], out2[:, :5], atol=1e-6), "a later token changed an earlier prediction"
+    assert torch.allclose(out[:, :5], out2[:, :5], atol=1e-6), (
+        "a later token changed an earlier prediction"
+    )
     loss = F.cross_entropy(out.flatten(0, 1), x.flatten()).item()
     assert abs(loss - math.log(11)) < 0.5
 
@@ -67,7 +91,7 @@ def test_rotary_keeps_norms_and_makes_scores_depend_on_offset_only():
 
 def test_rotate_is_the_pairwise_rotation_written_out():
     x, rot = torch.randn(5, 3, 8), rotary(5, 8)
-    cos, sin = rot[..., 0][:, None], rot[..., 1][:, None]                  # (T, 1, 4)
+    cos, sin = rot[..., 0][:, None], rot[..., 1][:, None]  # (T, 1, 4)
     x0, x1 = x[..., 0::2], x[..., 1::2]
     expected = torch.stack([x0 * cos - x1 * sin, x1 * cos + x0 * sin], dim=-1).flatten(-2)
     assert torch.allclose(rotate(x, rot[:, None]), expected, atol=1e-6)
@@ -94,10 +118,14 @@ def test_block_chooses_its_activation_once_and_calls_its_mlp(relu2, activation):
 
 def test_lr_factor_warmup_cosine_and_trapezoid():
     cos = TrainConfig(warmup_steps=10, schedule="cosine")
-    assert lr_factor(0.0, 0, cos) == pytest.approx(0.1) and lr_factor(0.5, 100, cos) == pytest.approx(0.5)
+    assert lr_factor(0.0, 0, cos) == pytest.approx(0.1) and lr_factor(
+        0.5, 100, cos
+    ) == pytest.approx(0.5)
     assert lr_factor(1.0, 100, cos) == pytest.approx(0.0)
     trap = TrainConfig(warmup_steps=0, schedule="trapezoid", decay_frac=0.4, min_lr_frac=0.1)
-    assert lr_factor(0.3, 50, trap) == 1.0 and lr_factor(0.8, 50, trap) == pytest.approx(0.1 + 0.9 * 0.5)
+    assert lr_factor(0.3, 50, trap) == 1.0 and lr_factor(0.8, 50, trap) == pytest.approx(
+        0.1 + 0.9 * 0.5
+    )
     assert lr_factor(1.0, 50, trap) == pytest.approx(0.1)
     with pytest.raises(ValueError, match="schedule"):
         lr_factor(0.5, 1, TrainConfig(schedule="linear"))
@@ -108,24 +136,34 @@ def test_optimizers_split_parameters_once():
     adamw, muon = optimizers(model, TrainConfig(muon_lr=0.02))
     muon_params = {id(p) for g in muon.param_groups for p in g["params"]}
     adam_params = {id(p) for g in adamw.param_groups for p in g["params"]}
-    assert not muon_params & adam_params and len(muon_params | adam_params) == len(list(model.parameters()))
-    assert muon_params == {id(p) for n, p in model.named_parameters() if n.startswith("blocks.") and p.dim() == 2}
+    assert not muon_params & adam_params and len(muon_params | adam_params) == len(
+        list(model.parameters())
+    )
+    assert muon_params == {
+        id(p) for n, p in model.named_parameters() if n.startswith("blocks.") and p.dim() == 2
+    }
     no_decay = [g for g in adamw.param_groups if g["weight_decay"] == 0][0]["params"]
     assert all(p.dim() < 2 for p in no_decay)
     assert len(optimizers(model, TrainConfig())) == 1
     assert optimizers(model, TrainConfig(fused=True))[0].defaults["fused"]
-    assert optimizers(model, TrainConfig(muon_lr=0.02, muon_ns_steps=3))[1].param_groups[0]["ns_steps"] == 3
+    assert (
+        optimizers(model, TrainConfig(muon_lr=0.02, muon_ns_steps=3))[1].param_groups[0]["ns_steps"]
+        == 3
+    )
 
 
 def test_validation_bpc_of_a_uniform_model_is_log2_v_per_token():
     class Uniform(torch.nn.Module):
         block_size = 4
+
         def __init__(self):
             super().__init__()
             self.w = torch.nn.Parameter(torch.zeros(1))
+
         def forward(self, idx):
             return torch.zeros(*idx.shape, 11) + self.w
-    ids = torch.randint(0, 11, (23,))                     # 22 predicted tokens: five windows of 4 and a tail of 2
+
+    ids = torch.randint(0, 11, (23,))  # 22 predicted tokens: five windows of 4 and a tail of 2
     assert summed_nll(Uniform(), ids) == pytest.approx(22 * math.log(11), rel=1e-6)
     assert validation_bpc(Uniform(), ids, 44) == pytest.approx(math.log2(11) / 2, rel=1e-6)
 
@@ -135,8 +173,12 @@ def test_train_learns_a_repeating_sequence_and_checks_its_budget():
     ids = torch.arange(11).repeat(40)
     model = GPT(tiny(**SWITCHES))
     seen = []
-    hist = train(model, ids, TrainConfig(batch_size=8, lr=1e-2, muon_lr=0.05, steps=60, eval_at=[0.0, 1e9]),
-                 on_eval=lambda s, step: seen.append(s))
+    hist = train(
+        model,
+        ids,
+        TrainConfig(batch_size=8, lr=1e-2, muon_lr=0.05, steps=60, eval_at=[0.0, 1e9]),
+        on_eval=lambda s, step: seen.append(s),
+    )
     assert hist["steps"] == 60 and hist["loss"][-1] < 0.2 < hist["loss"][0]
     assert seen == [0.0, 1e9], "every requested evaluation happens, late ones at the end"
     with pytest.raises(ValueError, match="budget"):
@@ -144,16 +186,24 @@ def test_train_learns_a_repeating_sequence_and_checks_its_budget():
 
 
 def test_shuffled_windows_visit_every_window_of_a_pass_once():
-    ids, T = torch.arange(1000) * 10, 7                 # token i is 10 i, so a window's start is x[0] / 10
+    ids, T = torch.arange(1000) * 10, 7  # token i is 10 i, so a window's start is x[0] / 10
     batches = shuffled_windows(ids, T, 5, torch.Generator().manual_seed(0))
-    xs, ys = zip(*(next(batches) for _ in range(60)))   # 300 windows: more than two passes of ~142
+    xs, ys = zip(*(next(batches) for _ in range(60)))  # 300 windows: more than two passes of ~142
     x, y = torch.cat(xs), torch.cat(ys)
-    assert x.shape == (300, T) and torch.equal(y, x + 10), "targets are the inputs shifted by one token"
+    assert x.shape == (300, T) and torch.equal(y, x + 10), (
+        "targets are the inputs shifted by one token"
+    )
     starts = (x[:, 0] // 10).tolist()
-    assert all(torch.equal(row, (s + torch.arange(T)) * 10) for s, row in zip(starts, x)), "contiguous windows"
-    first_pass = list(range(starts[0] % T, len(ids) - T, T))    # non-overlapping windows from the pass's shift
-    assert sorted(starts[:len(first_pass)]) == first_pass, "the first pass visits each of its windows once"
-    assert starts[:len(first_pass)] != first_pass, "...in random order"
+    assert all(torch.equal(row, (s + torch.arange(T)) * 10) for s, row in zip(starts, x)), (
+        "contiguous windows"
+    )
+    first_pass = list(
+        range(starts[0] % T, len(ids) - T, T)
+    )  # non-overlapping windows from the pass's shift
+    assert sorted(starts[: len(first_pass)]) == first_pass, (
+        "the first pass visits each of its windows once"
+    )
+    assert starts[: len(first_pass)] != first_pass, "...in random order"
     assert max(starts) + T < len(ids)
     with pytest.raises(ValueError, match="longer than block_size"):
         next(shuffled_windows(ids[:7], T, 5, torch.Generator()))
@@ -181,7 +231,9 @@ def test_ema_returns_the_moving_average_of_the_weights_after_each_step():
     torch.manual_seed(0)
     plain = GPT(tiny(**SWITCHES))
     after_step = []
-    hook = register_optimizer_step_post_hook(lambda *_: after_step.append([p.detach().clone() for p in plain.parameters()]))
+    hook = register_optimizer_step_post_hook(
+        lambda *_: after_step.append([p.detach().clone() for p in plain.parameters()])
+    )
     try:
         train(plain, ids, TrainConfig(**tc))
     finally:
@@ -192,24 +244,59 @@ def test_ema_returns_the_moving_average_of_the_weights_after_each_step():
         average = [d * a + (1 - d) * w for a, w in zip(average, weights)]
     torch.manual_seed(0)
     model, seen = GPT(tiny(**SWITCHES)), []
-    train(model, ids, TrainConfig(**tc, ema=0.9, eval_at=[0.0]),
-          on_eval=lambda *_: seen.append([p.detach().clone() for p in model.parameters()]))
+    train(
+        model,
+        ids,
+        TrainConfig(**tc, ema=0.9, eval_at=[0.0]),
+        on_eval=lambda *_: seen.append([p.detach().clone() for p in model.parameters()]),
+    )
     for got, want in zip(model.parameters(), average):
         torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
-    assert all(torch.equal(s, w) for s, w in zip(seen[0], after_step[0])), "the first evaluation sees the average after one step: the weights"
-    assert any(not torch.allclose(g, r) for g, r in zip(model.parameters(), plain.parameters())), "the average is not the last weights"
+    assert all(torch.equal(s, w) for s, w in zip(seen[0], after_step[0])), (
+        "the first evaluation sees the average after one step: the weights"
+    )
+    assert any(not torch.allclose(g, r) for g, r in zip(model.parameters(), plain.parameters())), (
+        "the average is not the last weights"
+    )
 
 
 def _run(args, tmp_path, name, nproc=None):
-    common = ["--data", str(tmp_path / "stories.txt"), "--tokenizer", "char", "--steps", "4", "--batch-size", "8", "--block-size", "16",
-              "--n-layer", "2", "--n-embd", "32", "--log-every", "0", "--save-rank-params",
-              "--out", str(tmp_path / name)]
-    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}"] if nproc \
+    common = [
+        "--data",
+        str(tmp_path / "stories.txt"),
+        "--tokenizer",
+        "char",
+        "--steps",
+        "4",
+        "--batch-size",
+        "8",
+        "--block-size",
+        "16",
+        "--n-layer",
+        "2",
+        "--n-embd",
+        "32",
+        "--log-every",
+        "0",
+        "--save-rank-params",
+        "--out",
+        str(tmp_path / name),
+    ]
+    launcher = (
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}"]
+        if nproc
         else [sys.executable]
+    )
     env = dict(os.environ, OMP_NUM_THREADS="1")
     env.pop("TINYSTORIES_PATH", None)
-    r = subprocess.run(launcher + ["-m", "utils.gpt"] + common + args, cwd=REPO_ROOT, env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        launcher + ["-m", "utils.gpt"] + common + args,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
     return json.loads((tmp_path / name / "metrics.json").read_text())
 
@@ -220,7 +307,10 @@ def _run(args, tmp_path, name, nproc=None):
 def test_torchrun_two_gloo_processes_equal_one_process(recipe, tmp_path):
     words = "the cat sat on a mat and a dog ran to the park with lily who was very happy".split()
     g = torch.Generator().manual_seed(0)
-    stories = [" ".join(words[i] for i in torch.randint(0, len(words), (50,), generator=g)) for _ in range(60)]
+    stories = [
+        " ".join(words[i] for i in torch.randint(0, len(words), (50,), generator=g))
+        for _ in range(60)
+    ]
     (tmp_path / "stories.txt").write_text("<|endoftext|>".join(stories) + "<|endoftext|>")
     two = _run(["--recipe", recipe], tmp_path, "two", nproc=2)
     one = _run(["--recipe", recipe], tmp_path, "one")
@@ -233,10 +323,14 @@ def test_torchrun_two_gloo_processes_equal_one_process(recipe, tmp_path):
     # gradient's tiny singular directions: for it, the losses only
     if not RECIPES[recipe]["train"].get("muon_lr"):
         for name, p in rank0.items():
-            assert torch.allclose(p, single[name], atol=1e-6), f"{name}: 2 processes and 1 process disagree"
-    torch.manual_seed(0)                                  # the CLI's initial weights: training moved them
+            assert torch.allclose(p, single[name], atol=1e-6), (
+                f"{name}: 2 processes and 1 process disagree"
+            )
+    torch.manual_seed(0)  # the CLI's initial weights: training moved them
     shape = dict(block_size=16, n_layer=2, n_embd=32)
-    initial = GPT(GPTConfig(len(rank0["tok.weight"]), **{**RECIPES[recipe]["model"], **shape})).state_dict()
+    initial = GPT(
+        GPTConfig(len(rank0["tok.weight"]), **{**RECIPES[recipe]["model"], **shape})
+    ).state_dict()
     assert not torch.allclose(rank0["blocks.0.qkv.weight"], initial["blocks.0.qkv.weight"])
     assert two["losses"] == pytest.approx(one["losses"], rel=1e-4)
     assert two["val_bits_per_char"] == pytest.approx(one["val_bits_per_char"], rel=1e-3)
@@ -249,7 +343,9 @@ def test_corpus_counts_the_characters_of_predicted_tokens():
     bpe = Corpus(train_stories * 20, val_stories, "bpe", vocab_size=300)
     assert bpe.tok.decode(bpe.val_ids.tolist()) == SEP.join(val_stories)
     first = bpe.tok.decode([int(bpe.val_ids[0])])
-    assert bpe.val_chars == len(SEP.join(val_stories)) - len(first) and len(bpe.val_ids) < len(char.val_ids)
+    assert bpe.val_chars == len(SEP.join(val_stories)) - len(first) and len(bpe.val_ids) < len(
+        char.val_ids
+    )
     with pytest.raises(ValueError, match="tokenizer"):
         Corpus(train_stories, val_stories, "words")
 
@@ -258,13 +354,21 @@ def test_corpus_counts_the_characters_of_predicted_tokens():
 def test_every_recipe_builds_and_trains_a_step(name):
     r = RECIPES[name]
     model = GPT(GPTConfig(50, **{**r["model"], "block_size": 8}))
-    hist = train(model, torch.arange(50).repeat(4), TrainConfig(**{**r["train"], "batch_size": 4}, steps=2))
+    hist = train(
+        model, torch.arange(50).repeat(4), TrainConfig(**{**r["train"], "batch_size": 4}, steps=2)
+    )
     assert hist["steps"] == 2 and all(math.isfinite(v) for v in hist["loss"])
 
 
 def _metrics(**more):
-    return dict(steps=3, tokens_seen=96, train_seconds=2.0, tokens_per_second=48.0,
-                val_bits_per_char=1.5, **more)
+    return dict(
+        steps=3,
+        tokens_seen=96,
+        train_seconds=2.0,
+        tokens_per_second=48.0,
+        val_bits_per_char=1.5,
+        **more,
+    )
 
 
 @pytest.mark.parametrize("tokenizer", ["char", "bpe"])
@@ -277,7 +381,7 @@ def test_save_then_load_checkpoint_gives_the_same_model_and_tokenizer(tokenizer,
     loaded, tok, ckpt = load_checkpoint(path)
     assert loaded.config == model.config and ckpt["config"]["recipe"] == "x"
     assert tok.decode(corpus.val_ids.tolist()) == SEP.join(stories[:2])
-    for name, w in model.state_dict().items():     # stored in float16, loaded back as float32
+    for name, w in model.state_dict().items():  # stored in float16, loaded back as float32
         assert torch.equal(loaded.state_dict()[name], w.half().float()), name
     assert "losses" not in ckpt["metrics"], "curves go to metrics.json only"
     saved = json.loads((tmp_path / "metrics.json").read_text())
@@ -286,11 +390,16 @@ def test_save_then_load_checkpoint_gives_the_same_model_and_tokenizer(tokenizer,
 
 def test_save_checkpoint_takes_notebook_08s_own_model_and_demands_the_common_metrics(tmp_path):
     config = GPTConfig(11, block_size=8, n_layer=1, n_embd=16)
-    other = GPT(config)       # stands for 08's GPT: the same parameter names, but no .config
+    other = GPT(config)  # stands for 08's GPT: the same parameter names, but no .config
     del other.config
     with pytest.raises(ValueError, match="tokens_per_second"):
-        save_checkpoint(tmp_path, other, None, {k: 1 for k in METRICS if k != "tokens_per_second"},
-                        config=config)
+        save_checkpoint(
+            tmp_path,
+            other,
+            None,
+            {k: 1 for k in METRICS if k != "tokens_per_second"},
+            config=config,
+        )
     with pytest.raises(RuntimeError, match="size mismatch"):
         save_checkpoint(tmp_path, other, None, _metrics(), config=GPTConfig(11, block_size=4))
     path = save_checkpoint(tmp_path, other, CharVocab("abcdefghijk"), _metrics(), config=config)

@@ -1,4 +1,5 @@
 """The grader's promises: student versions hide solutions and score 0; instructor versions score full marks."""
+
 import csv
 import os
 import re
@@ -25,9 +26,13 @@ def _secret_lines(nb):
     for cell in nb.cells:
         regions = _regions(cell.source, "### BEGIN SOLUTION", "### END SOLUTION")
         regions += _regions(cell.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
-        public_text = re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END \1", "", cell.source, flags=re.S)
+        public_text = re.sub(
+            r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END \1", "", cell.source, flags=re.S
+        )
         public.append(public_text)
-        secret |= {line.strip() for r in regions for line in r.splitlines() if len(line.strip()) >= 12}
+        secret |= {
+            line.strip() for r in regions for line in r.splitlines() if len(line.strip()) >= 12
+        }
     public = "\n".join(public)
     return {line for line in secret if line not in public}
 
@@ -64,15 +69,20 @@ def test_instructor_version_scores_full_marks(path, tmp_path):
     (tmp_path / "teacher").mkdir()
     shutil.copy(path, tmp_path / "teacher" / path.name)
     rows = grading.autograde(tmp_path)
-    assert rows and all(r["status"] == "passed" for r in rows), [r for r in rows if r["status"] != "passed"]
+    assert rows and all(r["status"] == "passed" for r in rows), [
+        r for r in rows if r["status"] != "passed"
+    ]
     assert sum(r["points"] for r in rows) == sum(r["max_points"] for r in rows) > 0
 
 
 def test_nbgrader_accepts_the_notebooks_as_they_are(tmp_path, monkeypatch):
     """`nbgrader generate_assignment` itself, on a throwaway course folder."""
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")  # its alembic
+    monkeypatch.setenv(
+        "PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    )  # its alembic
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
+
     source = tmp_path / "source" / "course"
     source.mkdir(parents=True)
     for path in NOTEBOOKS:

@@ -4,6 +4,7 @@ Every bad submission is made from the real 01_perceptron notebook and graded in 
 with a correct submission, so each test also shows that the batch went on and the correct student kept
 full marks. The batch runs once per module (about 17 notebooks).
 """
+
 import csv
 import hashlib
 import json
@@ -17,13 +18,13 @@ import pytest
 from utils import grading
 from utils.paths import NOTEBOOK_DIR, REPO_ROOT
 
-pytestmark = pytest.mark.xdist_group("hostile-grading")   # one worker grades the batch once
+pytestmark = pytest.mark.xdist_group("hostile-grading")  # one worker grades the batch once
 
 NB = NOTEBOOK_DIR / "01_perceptron.ipynb"
 CELL_TIMEOUT, MEMORY_GB = 30, 4
 IDS = ["ex1_perceptron_step_check", "ex2_xor_features_check", "ex3_logistic_grad_check"]
 
-WRONG = {   # wrong but well-formed answers
+WRONG = {  # wrong but well-formed answers
     "ex1_perceptron_step": "def perceptron_step(w, b, x, y):\n    return w.copy(), b",
     "ex2_xor_features": "def xor_features(X):\n    return X.copy()",
     "ex3_logistic_grad": "def logistic_grad(w, b, X, y):\n    return np.zeros_like(w), 0.0",
@@ -52,17 +53,36 @@ def _correct(grade_id):
 
 def _submissions():
     subs = {"good": _instructor()}
-    subs["r1_exception"] = _with(ex1_perceptron_step="def perceptron_step(w, b, x, y):\n    return 1 / 0")
-    subs["r2_shape"] = _with(ex3_logistic_grad=_correct("ex3_logistic_grad").replace(
-        "return X.T @ (p - y) / len(y)", "return (X.T @ (p - y) / len(y))[None]"))
-    subs["r2_nan"] = _with(ex3_logistic_grad="def logistic_grad(w, b, X, y):\n    return np.full_like(w, np.nan), 0.0")
-    subs["r2_dtype"] = _with(ex3_logistic_grad="def logistic_grad(w, b, X, y):\n    return np.zeros(len(w), complex), 0.0")
-    subs["r3_loop"] = _with(ex3_logistic_grad="def logistic_grad(w, b, X, y):\n    while True:\n        pass")
-    subs["r3_sleep"] = _with(ex2_xor_features=_correct("ex2_xor_features") + "\nimport time\ntime.sleep(10**6)")
-    subs["r4_sys_exit"] = _with(ex1_perceptron_step="import sys\ndef perceptron_step(w, b, x, y):\n    sys.exit(1)")
-    subs["r4_os_exit"] = _with(ex3_logistic_grad="import os\ndef logistic_grad(w, b, X, y):\n    os._exit(0)")
-    subs["r4_crash"] = _with(ex3_logistic_grad="import ctypes\ndef logistic_grad(w, b, X, y):\n    ctypes.string_at(0)")
-    tampered = _with(**WRONG)                     # wrong answers, and every test cell gutted
+    subs["r1_exception"] = _with(
+        ex1_perceptron_step="def perceptron_step(w, b, x, y):\n    return 1 / 0"
+    )
+    subs["r2_shape"] = _with(
+        ex3_logistic_grad=_correct("ex3_logistic_grad").replace(
+            "return X.T @ (p - y) / len(y)", "return (X.T @ (p - y) / len(y))[None]"
+        )
+    )
+    subs["r2_nan"] = _with(
+        ex3_logistic_grad="def logistic_grad(w, b, X, y):\n    return np.full_like(w, np.nan), 0.0"
+    )
+    subs["r2_dtype"] = _with(
+        ex3_logistic_grad="def logistic_grad(w, b, X, y):\n    return np.zeros(len(w), complex), 0.0"
+    )
+    subs["r3_loop"] = _with(
+        ex3_logistic_grad="def logistic_grad(w, b, X, y):\n    while True:\n        pass"
+    )
+    subs["r3_sleep"] = _with(
+        ex2_xor_features=_correct("ex2_xor_features") + "\nimport time\ntime.sleep(10**6)"
+    )
+    subs["r4_sys_exit"] = _with(
+        ex1_perceptron_step="import sys\ndef perceptron_step(w, b, x, y):\n    sys.exit(1)"
+    )
+    subs["r4_os_exit"] = _with(
+        ex3_logistic_grad="import os\ndef logistic_grad(w, b, X, y):\n    os._exit(0)"
+    )
+    subs["r4_crash"] = _with(
+        ex3_logistic_grad="import ctypes\ndef logistic_grad(w, b, X, y):\n    ctypes.string_at(0)"
+    )
+    tampered = _with(**WRONG)  # wrong answers, and every test cell gutted
     cells = tampered.cells
     _answer(tampered, IDS[0]).source = ""
     cells.remove(_answer(tampered, IDS[1]))
@@ -71,10 +91,15 @@ def _submissions():
     moved.source = "pass"
     cells.insert(0, moved)
     subs["r5_tests_edited"] = tampered
-    subs["r6_patch_check"] = _with(ex3_logistic_grad=WRONG["ex3_logistic_grad"] + "\nutils.check = lambda *a, **k: None")
-    subs["r6_patch_allclose"] = _with(ex3_logistic_grad=WRONG["ex3_logistic_grad"] + (
-        "\nnp.allclose = lambda *a, **k: True\ntorch.allclose = lambda *a, **k: True"))
-    subs["r7_read_hidden"] = _with(ex1_perceptron_step='''\
+    subs["r6_patch_check"] = _with(
+        ex3_logistic_grad=WRONG["ex3_logistic_grad"] + "\nutils.check = lambda *a, **k: None"
+    )
+    subs["r6_patch_allclose"] = _with(
+        ex3_logistic_grad=WRONG["ex3_logistic_grad"]
+        + ("\nnp.allclose = lambda *a, **k: True\ntorch.allclose = lambda *a, **k: True")
+    )
+    subs["r7_read_hidden"] = _with(
+        ex1_perceptron_step='''\
 import utils.paths
 readable = []
 for p in [utils.paths.NOTEBOOK_DIR / "01_perceptron.ipynb", utils.paths.REPO_ROOT / ".git" / "HEAD"]:
@@ -83,29 +108,46 @@ for p in [utils.paths.NOTEBOOK_DIR / "01_perceptron.ipynb", utils.paths.REPO_ROO
     except OSError:
         pass
 def perceptron_step(w, b, x, y):
-    raise RuntimeError(f"readable: {readable}" if readable else "nothing readable")''')
-    subs["r8_memory"] = _with(ex1_perceptron_step=(
-        "def perceptron_step(w, b, x, y):\n    hog = bytearray(8 * 2**30)\n    return w + y * x, b + y"))
+    raise RuntimeError(f"readable: {readable}" if readable else "nothing readable")'''
+    )
+    subs["r8_memory"] = _with(
+        ex1_perceptron_step=(
+            "def perceptron_step(w, b, x, y):\n    hog = bytearray(8 * 2**30)\n    return w + y * x, b + y"
+        )
+    )
     reordered = _instructor()
     random.Random(0).shuffle(reordered.cells)
     reordered.cells.insert(3, nbformat.v4.new_code_cell("perceptron_step = None\nraise SystemExit"))
     reordered.cells.append(nbformat.v4.new_code_cell("xor_features = lambda X: X"))
     subs["r10_reordered"] = reordered
-    subs["r11_output_bomb"] = _with(ex1_perceptron_step=_correct("ex1_perceptron_step") + "\nprint('x' * 50_000_000)")
+    subs["r11_output_bomb"] = _with(
+        ex1_perceptron_step=_correct("ex1_perceptron_step") + "\nprint('x' * 50_000_000)"
+    )
     # Hole 1: rebind every name the old injected guard used, then replace the checker.
-    subs["h1_rebind_guard"] = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"] + """
+    subs["h1_rebind_guard"] = _with(
+        ex1_perceptron_step=WRONG["ex1_perceptron_step"]
+        + """
 import builtins, utils, utils.guard
 __course_verify = lambda *a, **k: None
 utils.guard.install = utils.guard.sign = lambda *a, **k: None
 builtins.all = lambda *a: True
-utils.check = lambda *a, **k: None""")
+utils.check = lambda *a, **k: None"""
+    )
     # ... or re-route IPython so that test cells run as `pass`, or their errors are swallowed.
-    subs["h1_reroute_ipython"] = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"] + """
-get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])""")
-    subs["h1_swallow_errors"] = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"] + """
-get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)""")
+    subs["h1_reroute_ipython"] = _with(
+        ex1_perceptron_step=WRONG["ex1_perceptron_step"]
+        + """
+get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"""
+    )
+    subs["h1_swallow_errors"] = _with(
+        ex1_perceptron_step=WRONG["ex1_perceptron_step"]
+        + """
+get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)"""
+    )
     # Hole 2: forge the worker's result (files in /tmp, the kernel's own stdout) and add graded cells.
-    forged = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"] + """
+    forged = _with(
+        ex1_perceptron_step=WRONG["ex1_perceptron_step"]
+        + """
 import glob, json, os
 fake = json.dumps({"nb": {"cells": []}, "note": "", "replies": {}, "evidence": {}})
 for path in glob.glob('/tmp/**/', recursive=True) + ['/tmp/']:
@@ -113,20 +155,31 @@ for path in glob.glob('/tmp/**/', recursive=True) + ['/tmp/']:
         open(os.path.join(path, 'result.json'), 'w').write(fake)
     except OSError:
         pass
-os.write(1, fake.encode())""")
+os.write(1, fake.encode())"""
+    )
     bonus = nbformat.v4.new_code_cell("print('free points')")
-    bonus.metadata["nbgrader"] = {"grade": True, "grade_id": "bonus", "locked": True, "points": 1000,
-                                  "schema_version": 3, "solution": False, "task": False}
+    bonus.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": "bonus",
+        "locked": True,
+        "points": 1000,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
     forged.cells.append(bonus)
     subs["h2_forge_result"] = forged
     # Hole 3: rewrite the course's own checker on disk, for the submissions graded after this one.
-    subs["h3a_edit_course"] = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"] + """
+    subs["h3a_edit_course"] = _with(
+        ex1_perceptron_step=WRONG["ex1_perceptron_step"]
+        + """
 import utils, utils.checks
 for path in (utils.checks.__file__, utils.__file__):
     try:
         open(path, 'a').write('\\ncheck = lambda *a, **k: None\\n')
     except OSError:
-        pass""")
+        pass"""
+    )
     subs["h3b_honest_but_wrong"] = _with(ex1_perceptron_step=WRONG["ex1_perceptron_step"])
     other = _instructor()
     for cell in other.cells:
@@ -137,7 +190,9 @@ for path in (utils.checks.__file__, utils.__file__):
 
 
 def _course_files():
-    files = sorted(p for p in (REPO_ROOT / "utils").rglob("*.py")) + sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+    files = sorted(p for p in (REPO_ROOT / "utils").rglob("*.py")) + sorted(
+        NOTEBOOK_DIR.glob("*.ipynb")
+    )
     files += sorted(Path(sys.prefix).rglob("*.pth"))
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
@@ -149,12 +204,21 @@ def batch(tmp_path_factory):
     for student, nb in _submissions().items():
         (root / student).mkdir()
         nbformat.write(nb, str(root / student / NB.name))
-    for student, text in {"r9_not_json": "{this is not json", "r9_not_notebook": json.dumps({"hello": 1})}.items():
+    for student, text in {
+        "r9_not_json": "{this is not json",
+        "r9_not_notebook": json.dumps({"hello": 1}),
+    }.items():
         (root / student).mkdir()
         (root / student / NB.name).write_text(text)
     graded, out = tmp_path_factory.mktemp("graded"), tmp_path_factory.mktemp("out")
-    rows = grading.autograde(root, cell_timeout=CELL_TIMEOUT, memory_gb=MEMORY_GB, csv_path=out / "scores.csv",
-                             graded_dir=graded, verbose=True)
+    rows = grading.autograde(
+        root,
+        cell_timeout=CELL_TIMEOUT,
+        memory_gb=MEMORY_GB,
+        csv_path=out / "scores.csv",
+        graded_dir=graded,
+        verbose=True,
+    )
     by_student = {}
     for r in rows:
         by_student.setdefault(r["student"], {})[r["exercise"]] = r
@@ -169,21 +233,32 @@ def _total(rows):
 def _assert_batch_ok(batch):
     by_student, _, _ = batch
     assert len(by_student) == 26, sorted(by_student)
-    assert _total(by_student["good"]) == 8 and all(r["status"] == "passed" for r in by_student["good"].values())
+    assert _total(by_student["good"]) == 8 and all(
+        r["status"] == "passed" for r in by_student["good"].values()
+    )
 
 
 def test_r1_exception_names_exercise_and_exception(batch):
     _assert_batch_ok(batch)
     rows = batch[0]["r1_exception"]
     assert rows[IDS[0]]["points"] == 0
-    assert "perceptron_step" in rows[IDS[0]]["reason"] and "ZeroDivisionError" in rows[IDS[0]]["reason"]
+    assert (
+        "perceptron_step" in rows[IDS[0]]["reason"]
+        and "ZeroDivisionError" in rows[IDS[0]]["reason"]
+    )
     assert rows[IDS[2]]["status"] == "passed"
 
 
-@pytest.mark.parametrize("student, words", [("r2_shape", "wrong shape"), ("r2_nan", "NaN"), ("r2_dtype", "wrong dtype")])
+@pytest.mark.parametrize(
+    "student, words", [("r2_shape", "wrong shape"), ("r2_nan", "NaN"), ("r2_dtype", "wrong dtype")]
+)
 def test_r2_bad_shape_nan_dtype_give_the_check_message(batch, student, words):
     row = batch[0][student][IDS[2]]
-    assert row["points"] == 0 and words in row["reason"] and "ExerciseFailure: logistic_grad" in row["reason"], row
+    assert (
+        row["points"] == 0
+        and words in row["reason"]
+        and "ExerciseFailure: logistic_grad" in row["reason"]
+    ), row
     assert _total(batch[0][student]) == 5
 
 
@@ -212,7 +287,10 @@ def test_r4_dead_kernel_scores_what_ran(batch, student):
 def test_r5_edited_deleted_moved_tests_are_restored(batch):
     rows = batch[0]["r5_tests_edited"]
     assert set(rows) == set(IDS) and _total(rows) == 0
-    assert "restored (edited" in rows[IDS[0]]["reason"] and "restored (missing" in rows[IDS[1]]["reason"]
+    assert (
+        "restored (edited" in rows[IDS[0]]["reason"]
+        and "restored (missing" in rows[IDS[1]]["reason"]
+    )
     assert "restored (edited" in rows[IDS[2]]["reason"]
 
 
@@ -232,8 +310,14 @@ def test_r8_memory_limit(batch):
     assert row["points"] == 0 and f"memory limit ({MEMORY_GB} GiB)" in row["reason"], row
 
 
-@pytest.mark.parametrize("student, words", [("r9_not_json", "not a valid notebook"), ("r9_not_notebook", "not a notebook"),
-                                            ("r9_other_assignment", "another assignment")])
+@pytest.mark.parametrize(
+    "student, words",
+    [
+        ("r9_not_json", "not a valid notebook"),
+        ("r9_not_notebook", "not a notebook"),
+        ("r9_other_assignment", "another assignment"),
+    ],
+)
 def test_r9_not_a_notebook_of_this_assignment(batch, student, words):
     rows = batch[0][student]
     assert _total(rows) == 0 and all(words in r["reason"] for r in rows.values()), rows
@@ -270,7 +354,7 @@ def test_h1_rebinding_is_reported_as_tampering(batch):
 
 def test_h2_a_forged_result_and_extra_graded_cells_earn_nothing(batch):
     rows = batch[0]["h2_forge_result"]
-    assert set(rows) == set(IDS)                      # points come from the instructor notebook only
+    assert set(rows) == set(IDS)  # points come from the instructor notebook only
     assert sum(r["max_points"] for r in rows.values()) == 8
     assert rows[IDS[0]]["points"] == 0 and _total(rows) == 6
 

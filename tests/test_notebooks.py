@@ -1,4 +1,5 @@
 """Every notebook in notebooks/ has the course's shape; discovered, so a new notebook is checked unedited."""
+
 import re
 
 import nbformat
@@ -20,7 +21,9 @@ def nb(request):
 
 def test_stored_without_outputs_and_with_python3_kernel(nb):
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert not [i for i, c in enumerate(code) if c.outputs or c.execution_count], "strip outputs before committing"
+    assert not [i for i, c in enumerate(code) if c.outputs or c.execution_count], (
+        "strip outputs before committing"
+    )
     assert nb.metadata.kernelspec.name == "python3"
     nbformat.validate(nb)
 
@@ -37,19 +40,33 @@ def test_every_exercise_has_a_graded_check_and_a_hint(nb):
     assert solutions >= 3, f"at least three exercises, found {solutions}"
     for i, kind in enumerate(kinds):
         if kind == "S":
-            following = [k for k in kinds[i + 1:] if k]
-            assert following and following[0] == "T", f"exercise in cell {i} has no test cell after it"
+            following = [k for k in kinds[i + 1 :] if k]
+            assert following and following[0] == "T", (
+                f"exercise in cell {i} has no test cell after it"
+            )
     for c in nb.cells:
         if is_test(c):
             assert c.metadata.nbgrader["points"] > 0 and c.metadata.nbgrader["locked"]
-            assert "### BEGIN HIDDEN TESTS" in c.source, f"{c.metadata.nbgrader['grade_id']} has no hidden tests"
-    hints = sum("<details><summary>Hint</summary>" in c.source for c in nb.cells if c.cell_type == "markdown")
+            assert "### BEGIN HIDDEN TESTS" in c.source, (
+                f"{c.metadata.nbgrader['grade_id']} has no hidden tests"
+            )
+    hints = sum(
+        "<details><summary>Hint</summary>" in c.source
+        for c in nb.cells
+        if c.cell_type == "markdown"
+    )
     assert hints >= solutions, f"{solutions} exercises but {hints} hint blocks"
 
 
 def test_notebook_has_the_course_shape(nb):
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    for heading in ["Learning objectives", "Prerequisites", "Run time", "Summary", "Further reading"]:
+    for heading in [
+        "Learning objectives",
+        "Prerequisites",
+        "Run time",
+        "Summary",
+        "Further reading",
+    ]:
         assert heading.lower() in text.lower(), f"missing section: {heading}"
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "utils.interact(" in code, "every notebook has at least one widget"

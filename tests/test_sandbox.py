@@ -1,4 +1,5 @@
 """utils/sandbox.py on tiny notebooks: limits, a dying kernel, and what the kernel can reach."""
+
 import os
 import sys
 
@@ -9,7 +10,9 @@ from utils import sandbox
 from utils.paths import REPO_ROOT
 
 pytestmark = pytest.mark.xdist_group("sandbox")
-isolated = pytest.mark.skipif(bool(sandbox.isolation_problem()), reason="needs root and unshare (as in CI)")
+isolated = pytest.mark.skipif(
+    bool(sandbox.isolation_problem()), reason="needs root and unshare (as in CI)"
+)
 
 
 def _nb(*sources):
@@ -36,7 +39,9 @@ def test_cells_run_in_order_and_errors_do_not_stop_the_run():
 
 
 def test_a_hung_cell_is_interrupted_and_the_next_cell_runs():
-    nb, _ = sandbox.run_notebook(_nb("import time\ntime.sleep(600)", "print('after')"), cell_timeout=3)
+    nb, _ = sandbox.run_notebook(
+        _nb("import time\ntime.sleep(600)", "print('after')"), cell_timeout=3
+    )
     assert _errors(nb.cells[0])[0].ename == "KeyboardInterrupt"
     assert nb.cells[1].outputs[0].text == "after\n"
 
@@ -54,13 +59,17 @@ def test_memory_limit_turns_a_huge_allocation_into_memory_error():
 
 
 def test_output_is_capped_per_cell():
-    nb, _ = sandbox.run_notebook(_nb("for _ in range(50):\n    print('x' * 100_000)"), cell_timeout=30)
+    nb, _ = sandbox.run_notebook(
+        _nb("for _ in range(50):\n    print('x' * 100_000)"), cell_timeout=30
+    )
     text = _text(nb.cells[0])
     assert len(text) < 2 * sandbox.OUTPUT_CAP and "truncated by the grader" in text
 
 
 def test_a_dead_kernel_marks_the_running_cell_and_leaves_the_rest_unrun():
-    nb, run = sandbox.run_notebook(_nb("print('ok')", "import os\nos._exit(0)", "print('never')"), cell_timeout=30)
+    nb, run = sandbox.run_notebook(
+        _nb("print('ok')", "import os\nos._exit(0)", "print('never')"), cell_timeout=30
+    )
     assert "DeadKernelError" in run["note"]
     assert "died" in _errors(nb.cells[1])[0].evalue
     assert nb.cells[2].outputs == []
@@ -68,8 +77,10 @@ def test_a_dead_kernel_marks_the_running_cell_and_leaves_the_rest_unrun():
 
 def test_writing_to_the_kernels_own_stdout_and_stderr_cannot_reach_the_result():
     forged = '{"nb": {"cells": []}, "note": "forged"}'
-    nb, run = sandbox.run_notebook(_nb(f"import os\nos.write(1, b'{forged}')\nos.write(2, b'junk')\nprint('real')"),
-                                   cell_timeout=30)
+    nb, run = sandbox.run_notebook(
+        _nb(f"import os\nos.write(1, b'{forged}')\nos.write(2, b'junk')\nprint('real')"),
+        cell_timeout=30,
+    )
     assert run["note"] == "" and len(nb.cells) == 1 and "real" in _text(nb.cells[0])
 
 
@@ -90,15 +101,21 @@ print('umount', subprocess.run(['umount', {str(secret)!r}], capture_output=True)
     text = _text(nb.cells[0])
     assert run["hidden"] == [str(secret)]
     assert "blocked" in text and "42" not in text and "umount 0" not in text
-    assert (secret / "answers.txt").read_text() == "42"   # hidden only inside the sandbox
+    assert (secret / "answers.txt").read_text() == "42"  # hidden only inside the sandbox
 
 
 @isolated
 def test_the_kernel_is_a_throwaway_user_that_can_write_only_its_private_folders(tmp_path):
     probe = tmp_path / "probe.txt"
-    targets = [REPO_ROOT / "utils" / "checks.py", REPO_ROOT / "utils" / "planted.py",
-               os.path.join(sys.prefix, "planted.pth"), "/var/tmp/planted", "/dev/shm/planted", "/run/lock/planted",
-               str(probe)]
+    targets = [
+        REPO_ROOT / "utils" / "checks.py",
+        REPO_ROOT / "utils" / "planted.py",
+        os.path.join(sys.prefix, "planted.pth"),
+        "/var/tmp/planted",
+        "/dev/shm/planted",
+        "/run/lock/planted",
+        str(probe),
+    ]
     code = f"""
 import os, socket
 print('uid', os.getuid())
@@ -122,10 +139,15 @@ print('pid', os.getpid(), os.listdir('/proc')[:0])
     text = _text(nb.cells[0])
     uid = int(text.split("uid ")[1].split()[0])
     assert uid >= 100_000 and uid != os.getuid()
-    for path in targets[:3] + [str(probe)]:     # course, venv, the grader's files: refused
+    for path in targets[:3] + [str(probe)]:  # course, venv, the grader's files: refused
         assert f"refused {path}" in text, text
     assert "NETWORK" not in text and "no network" in text
     assert (REPO_ROOT / "utils" / "checks.py").read_bytes() == before
     assert not (REPO_ROOT / "utils" / "planted.py").exists() and not probe.exists()
-    for leftover in ("/tmp/left-behind", "/var/tmp/planted", "/dev/shm/planted", "/run/lock/planted"):
+    for leftover in (
+        "/tmp/left-behind",
+        "/var/tmp/planted",
+        "/dev/shm/planted",
+        "/run/lock/planted",
+    ):
         assert not os.path.exists(leftover), f"{leftover} outlived the submission"

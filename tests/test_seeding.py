@@ -43,4 +43,3 @@ def test_set_seed_generator_is_independent_of_global_state():
     torch.rand(100)  # consuming the global RNG must not move the returned generator
     fresh = torch.Generator().manual_seed(5)
     assert torch.equal(torch.rand(2, generator=gen), torch.rand(2, generator=fresh))
-

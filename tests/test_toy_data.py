@@ -18,6 +18,7 @@ TRUTH = {
 
 # ---------------------------------------------------------------- logic_gate
 
+
 @pytest.mark.parametrize("name", sorted(TRUTH))
 def test_logic_gate_truth_table(name):
     X, y = logic_gate(name)
@@ -44,6 +45,7 @@ def test_logic_gate_unknown_name(bad):
 
 # ---------------------------------------------------------------- blobs
 
+
 def test_blobs_shapes_and_labels():
     X, y, w = blobs(n=50, margin=0.5, seed=3)
     assert X.shape == (50, 2) and y.shape == (50,) and w.shape == (2,)
@@ -57,8 +59,12 @@ def test_blobs_has_both_classes_for_default_size():
 
 
 @FAST
-@given(n=st.integers(2, 300), margin=st.floats(0, 2.9), seed=st.integers(0, 2**32 - 1),
-       radius=st.sampled_from([3.0, 5.0]))
+@given(
+    n=st.integers(2, 300),
+    margin=st.floats(0, 2.9),
+    seed=st.integers(0, 2**32 - 1),
+    radius=st.sampled_from([3.0, 5.0]),
+)
 def test_blobs_margin_property(n, margin, seed, radius):
     X, y, w = blobs(n=n, margin=margin, seed=seed, radius=radius)
     assert X.shape == (n, 2) and y.shape == (n,)
@@ -80,15 +86,23 @@ def test_blobs_different_seeds_differ():
     assert not np.array_equal(blobs(seed=0)[0], blobs(seed=1)[0])
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(n=1), dict(n=0), dict(margin=-0.1), dict(margin=3.0), dict(margin=4.0, radius=3.0),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(n=1),
+        dict(n=0),
+        dict(margin=-0.1),
+        dict(margin=3.0),
+        dict(margin=4.0, radius=3.0),
+    ],
+)
 def test_blobs_bad_args(kwargs):
     with pytest.raises(ValueError):
         blobs(**kwargs)
 
 
 # ---------------------------------------------------------------- spirals and moons
+
 
 @pytest.mark.parametrize("make", [spirals, moons])
 @FAST
@@ -127,6 +141,7 @@ def test_two_class_noise_free_is_deterministic_geometry(make):
 
 
 # ---------------------------------------------------------------- target_1d
+
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_target_1d_shapes_and_values(name):

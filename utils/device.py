@@ -1,4 +1,5 @@
 """Where tensors live: CUDA if present, then Apple's MPS, then the CPU."""
+
 import torch
 
 

@@ -9,6 +9,7 @@ written, on the student's own code. Otherwise it prints one line naming the exer
 so *Run All* on an untouched student notebook reaches the last cell without a cascade of errors.
 `import utils` registers the magic in IPython.
 """
+
 import shlex
 import types
 
@@ -37,20 +38,25 @@ def parse(line: str) -> tuple[str, list[str]]:
     """'"Exercise 2" mlp_forward relu_net' -> ("Exercise 2", ["mlp_forward", "relu_net"])."""
     words = shlex.split(line)
     if len(words) < 2 or not words[0].startswith("Exercise "):
-        raise ValueError('%%needs takes an exercise and the names it defines: %%needs "Exercise 2" mlp_forward')
+        raise ValueError(
+            '%%needs takes an exercise and the names it defines: %%needs "Exercise 2" mlp_forward'
+        )
     return words[0], words[1:]
 
 
 def needs(line, cell):
     """The %%needs cell magic (see the module docstring)."""
     from IPython import get_ipython
+
     shell = get_ipython()
     exercise, names = parse(line)
     todo = missing(names, shell.user_ns)
     if todo:
         what = ", ".join(f"`{n}`" for n in todo)
-        print(f"⏭ Skipped: this cell needs {what} from {exercise}, which is not done yet. "
-              f"Solve {exercise}, run its cell, then run this cell again.")
+        print(
+            f"⏭ Skipped: this cell needs {what} from {exercise}, which is not done yet. "
+            f"Solve {exercise}, run its cell, then run this cell again."
+        )
         return
     result = shell.run_cell(cell, store_history=False)
     if not result.success:

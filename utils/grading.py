@@ -11,6 +11,7 @@ the submission by `grade_id`. Editing, deleting or moving a test cell therefore 
 graded copy runs in `utils.sandbox` (own process, time, memory and output limits, instructor files
 hidden) with a guard that fails a test cell when the checking functions were patched.
 """
+
 import argparse
 import copy
 import csv
@@ -24,8 +25,15 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
-from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, ClearOutput,
-                                    ClearSolutions, ComputeChecksums, LockCells)
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ClearOutput,
+    ClearSolutions,
+    ComputeChecksums,
+    LockCells,
+)
 from tqdm.auto import tqdm
 
 from . import guard
@@ -34,8 +42,19 @@ from .sandbox import CELL_TIMEOUT, MEMORY_GB, isolation_problem, run_notebook
 
 SOLUTION_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 NOT_ATTEMPTED = "not attempted"
-COLUMNS = ["student", "notebook", "exercise", "points", "max_points", "status", "reason", "seconds", "sandbox",
-           "submission_sha256", "instructor_sha256"]
+COLUMNS = [
+    "student",
+    "notebook",
+    "exercise",
+    "points",
+    "max_points",
+    "status",
+    "reason",
+    "seconds",
+    "sandbox",
+    "submission_sha256",
+    "instructor_sha256",
+]
 
 
 def _meta(cell) -> dict:
@@ -66,8 +85,15 @@ def student_version(nb: nbformat.NotebookNode, self_study: bool = False) -> nbfo
     instructor = nb
     nb = copy.deepcopy(nb)
     resources = {}
-    steps = [CheckCellMetadata(), ClearSolutions(code_stub={"python": SOLUTION_STUB}), ClearHiddenTests(),
-             ClearMarkScheme(), LockCells(), ClearOutput(), ComputeChecksums()]
+    steps = [
+        CheckCellMetadata(),
+        ClearSolutions(code_stub={"python": SOLUTION_STUB}),
+        ClearHiddenTests(),
+        ClearMarkScheme(),
+        LockCells(),
+        ClearOutput(),
+        ComputeChecksums(),
+    ]
     for step in steps:
         nb, resources = step.preprocess(nb, resources)
     for cell in nb.cells:
@@ -81,7 +107,9 @@ def student_version(nb: nbformat.NotebookNode, self_study: bool = False) -> nbfo
         for cell in nb.cells:
             cells.append(cell)
             if is_solution(cell):
-                cells.append(solution_cell(_meta(cell)["grade_id"], solutions[_meta(cell)["grade_id"]]))
+                cells.append(
+                    solution_cell(_meta(cell)["grade_id"], solutions[_meta(cell)["grade_id"]])
+                )
         nb.cells = cells
     return nb
 
@@ -101,7 +129,8 @@ def solution_cell(grade_id: str, source: str) -> nbformat.NotebookNode:
     code = "\n".join(code).rstrip()
     cell = nbformat.v4.new_markdown_cell(
         f"<details><summary>Solution</summary>\n\n```python\n{code}\n```\n\n{' '.join(why)}\n\n</details>",
-        id=f"solution-{grade_id}")
+        id=f"solution-{grade_id}",
+    )
     cell.metadata["slideshow"] = {"slide_type": "skip"}
     return cell
 
@@ -130,10 +159,17 @@ def merge(instructor: nbformat.NotebookNode, submission: nbformat.NotebookNode):
     a last cell verifies once more. Returns (notebook, notes) where notes maps a test cell's grade_id to
     why it was restored ("edited", "missing") when the submission's copy differed from the instructor's.
     """
-    answers = {_meta(c).get("grade_id"): c.get("source", "") for c in submission.cells if is_solution(c)}
-    submitted_tests = {_meta(c).get("grade_id"): c.get("source", "") for c in submission.cells if is_test(c)}
-    stubs = {_meta(c).get("grade_id"): "".join(c.source.split()) for c in student_version(instructor).cells
-             if is_solution(c)}
+    answers = {
+        _meta(c).get("grade_id"): c.get("source", "") for c in submission.cells if is_solution(c)
+    }
+    submitted_tests = {
+        _meta(c).get("grade_id"): c.get("source", "") for c in submission.cells if is_test(c)
+    }
+    stubs = {
+        _meta(c).get("grade_id"): "".join(c.source.split())
+        for c in student_version(instructor).cells
+        if is_solution(c)
+    }
     graded, notes = copy.deepcopy(instructor), {}
     cells = [nbformat.v4.new_code_cell(guard.GUARD_SETUP, id=GUARD_ID)]
     for cell in graded.cells:
@@ -143,7 +179,10 @@ def merge(instructor: nbformat.NotebookNode, submission: nbformat.NotebookNode):
         cells.append(cell)
         if is_solution(cell):
             cell.source = answers.get(grade_id, SOLUTION_STUB)
-            if "".join(cell.source.split()) in (stubs.get(grade_id), "".join(SOLUTION_STUB.split())):
+            if "".join(cell.source.split()) in (
+                stubs.get(grade_id),
+                "".join(SOLUTION_STUB.split()),
+            ):
                 notes[grade_id] = NOT_ATTEMPTED
         elif is_test(cell):
             student_source = submitted_tests.get(grade_id)
@@ -152,8 +191,11 @@ def merge(instructor: nbformat.NotebookNode, submission: nbformat.NotebookNode):
             elif _public(student_source) != _public(cell.source):
                 notes[grade_id] = "test cell restored (edited in submission)"
             cell.source = guard.marker(grade_id) + cell.source
-            cells.append(nbformat.v4.new_code_cell(guard.marker(_after(grade_id)) + "pass",
-                                                   id=f"grader-after-{cell.id}"))
+            cells.append(
+                nbformat.v4.new_code_cell(
+                    guard.marker(_after(grade_id)) + "pass", id=f"grader-after-{cell.id}"
+                )
+            )
     cells.append(nbformat.v4.new_code_cell(guard.marker(guard.FINAL) + "pass", id=FINAL_ID))
     graded.cells = cells
     return graded, notes
@@ -174,7 +216,11 @@ def _describe_error(out: dict, limits: dict) -> str:
     first = evalue.splitlines()[0] if evalue else ""
     if ename == "KeyboardInterrupt":
         return f"timed out: a cell ran longer than the {limits['cell_timeout']:g} s limit"
-    if "MemoryError" in (ename + evalue) or "can't allocate memory" in evalue or "Unable to allocate" in evalue:
+    if (
+        "MemoryError" in (ename + evalue)
+        or "can't allocate memory" in evalue
+        or "Unable to allocate" in evalue
+    ):
         return f"memory limit ({limits['memory_gb']:g} GiB) exceeded: {ename}: {first}"[:300]
     return f"{ename}: {first}".strip()[:300]
 
@@ -188,8 +234,13 @@ def _cell_failure(cell, limits) -> str:
     return ""
 
 
-def score(graded: nbformat.NotebookNode, executed: nbformat.NotebookNode, run: dict, notes=None,
-          limits=None) -> list[dict]:
+def score(
+    graded: nbformat.NotebookNode,
+    executed: nbformat.NotebookNode,
+    run: dict,
+    notes=None,
+    limits=None,
+) -> list[dict]:
     """One row per test cell of the graded copy, which comes from the instructor notebook.
 
     Which cells count, their grade_ids and their points are read from `graded`; the executed notebook
@@ -197,7 +248,10 @@ def score(graded: nbformat.NotebookNode, executed: nbformat.NotebookNode, run: d
     passes when it ran, showed no error, its kernel reply said "ok", and the guard's signed evidence
     says the checker was intact when the cell started and again right after it.
     """
-    notes, limits = notes or {}, {"cell_timeout": CELL_TIMEOUT, "memory_gb": MEMORY_GB, **(limits or {})}
+    notes, limits = (
+        notes or {},
+        {"cell_timeout": CELL_TIMEOUT, "memory_gb": MEMORY_GB, **(limits or {})},
+    )
     ran_cells = {c.get("id"): c for c in executed.cells}
     evidence = {cell: [tuple(e) for e in found] for cell, found in run.get("evidence", {}).items()}
     tampered = [v for found in evidence.values() for _, v in found if v.startswith("tampered")]
@@ -215,13 +269,18 @@ def score(graded: nbformat.NotebookNode, executed: nbformat.NotebookNode, run: d
         status, reason = "failed", ""
         if ran.get("execution_count") is None:
             status = "not run"
-            reason = f"kernel died or stopped before this cell ({run['note']})" if run.get("note") else \
-                "cell did not run"
+            reason = (
+                f"kernel died or stopped before this cell ({run['note']})"
+                if run.get("note")
+                else "cell did not run"
+            )
         elif error:
             reason = error
             before = _cell_failure(solution, limits) if solution is not None else ""
             if before:
-                reason = f"solution cell {_meta(solution)['grade_id']} raised {before}; then {reason}"
+                reason = (
+                    f"solution cell {_meta(solution)['grade_id']} raised {before}; then {reason}"
+                )
         elif run.get("replies", {}).get(cell.id) != "ok":
             reason = "the kernel reported an error in this cell that was not displayed"
         elif tampered:
@@ -234,18 +293,38 @@ def score(graded: nbformat.NotebookNode, executed: nbformat.NotebookNode, run: d
             status = "passed"
         if tampered:
             status, reason = "failed", tampered[0].replace("tampered: ", "checker tampered: ", 1)
-        if status != "passed" and solution is not None and notes.get(_meta(solution)["grade_id"]) == NOT_ATTEMPTED:
-            reason = NOT_ATTEMPTED   # the solution cell is the student build's stub, unchanged
+        if (
+            status != "passed"
+            and solution is not None
+            and notes.get(_meta(solution)["grade_id"]) == NOT_ATTEMPTED
+        ):
+            reason = NOT_ATTEMPTED  # the solution cell is the student build's stub, unchanged
         if grade_id in notes:
             reason = f"{reason}; {notes[grade_id]}" if reason else notes[grade_id]
-        rows.append(dict(exercise=grade_id, points=max_points if status == "passed" else 0.0,
-                         max_points=max_points, status=status, reason=reason[:400]))
+        rows.append(
+            dict(
+                exercise=grade_id,
+                points=max_points if status == "passed" else 0.0,
+                max_points=max_points,
+                status=status,
+                reason=reason[:400],
+            )
+        )
     return rows
 
 
 def _zero_rows(instructor, status, reason) -> list[dict]:
-    return [dict(exercise=_meta(c)["grade_id"], points=0.0, max_points=float(_meta(c)["points"]),
-                 status=status, reason=reason) for c in instructor.cells if is_test(c)]
+    return [
+        dict(
+            exercise=_meta(c)["grade_id"],
+            points=0.0,
+            max_points=float(_meta(c)["points"]),
+            status=status,
+            reason=reason,
+        )
+        for c in instructor.cells
+        if is_test(c)
+    ]
 
 
 def load_submission(text: str, name: str, instructor) -> tuple[nbformat.NotebookNode | None, str]:
@@ -277,38 +356,70 @@ def grade_task(task: dict) -> dict:
     start = time.perf_counter()
     problem = isolation_problem()
     sandbox = "isolated" if not problem else f"UNSAFE: {problem}"
-    result = {"student": task["student"], "name": task["name"], "sandbox": sandbox, "executed": None}
+    result = {
+        "student": task["student"],
+        "name": task["name"],
+        "sandbox": sandbox,
+        "executed": None,
+    }
     instructor = nbformat.reads(task["instructor"], as_version=4)
     submission, bad = load_submission(task["submission"], task["name"], instructor)
     if problem and not task.get("unsafe"):
-        rows = _zero_rows(instructor, "error", f"refused: this machine cannot isolate the kernel ({problem})")
+        rows = _zero_rows(
+            instructor, "error", f"refused: this machine cannot isolate the kernel ({problem})"
+        )
     elif submission is None:
         rows = _zero_rows(instructor, "error", bad)
     else:
         graded, notes = merge(instructor, submission)
         limits = {"cell_timeout": task["cell_timeout"], "memory_gb": task["memory_gb"]}
-        executed, run = run_notebook(graded, task["cell_timeout"], task["memory_gb"], task.get("hide", ()),
-                                     isolate=not problem, threads=task.get("threads", 1))
+        executed, run = run_notebook(
+            graded,
+            task["cell_timeout"],
+            task["memory_gb"],
+            task.get("hide", ()),
+            isolate=not problem,
+            threads=task.get("threads", 1),
+        )
         rows = score(graded, executed, run, notes, limits)
         if task.get("keep_executed"):
             result["executed"] = nbformat.writes(executed)
     return {**result, "rows": rows, "seconds": round(time.perf_counter() - start, 1)}
 
 
-def _task(student, path: Path, instructor_dir: Path, cell_timeout, memory_gb, hide, unsafe, keep_executed):
+def _task(
+    student, path: Path, instructor_dir: Path, cell_timeout, memory_gb, hide, unsafe, keep_executed
+):
     """The task for one submission, or its error rows if there is no instructor notebook for it."""
     instructor_path = instructor_dir / path.name
     if not instructor_path.exists():
-        return [dict(exercise="-", points=0.0, max_points=0.0, status="error",
-                     reason=f"no instructor notebook named {path.name} in {instructor_dir}")]
+        return [
+            dict(
+                exercise="-",
+                points=0.0,
+                max_points=0.0,
+                status="error",
+                reason=f"no instructor notebook named {path.name} in {instructor_dir}",
+            )
+        ]
     raw = path.read_bytes()
     instructor = instructor_path.read_bytes()
-    hide = sorted({str(Path(p).resolve()) for p in [instructor_dir, NOTEBOOK_DIR, REPO_ROOT / ".git", *hide]})
-    return {"student": student, "name": path.name, "submission": raw.decode("utf-8", "replace"),
-            "instructor": instructor.decode(), "cell_timeout": cell_timeout, "memory_gb": memory_gb,
-            "hide": hide, "unsafe": unsafe, "keep_executed": keep_executed,
-            "submission_sha256": hashlib.sha256(raw).hexdigest(),
-            "instructor_sha256": hashlib.sha256(instructor).hexdigest()}
+    hide = sorted(
+        {str(Path(p).resolve()) for p in [instructor_dir, NOTEBOOK_DIR, REPO_ROOT / ".git", *hide]}
+    )
+    return {
+        "student": student,
+        "name": path.name,
+        "submission": raw.decode("utf-8", "replace"),
+        "instructor": instructor.decode(),
+        "cell_timeout": cell_timeout,
+        "memory_gb": memory_gb,
+        "hide": hide,
+        "unsafe": unsafe,
+        "keep_executed": keep_executed,
+        "submission_sha256": hashlib.sha256(raw).hexdigest(),
+        "instructor_sha256": hashlib.sha256(instructor).hexdigest(),
+    }
 
 
 def find_submissions(root) -> list[tuple[str, Path]]:
@@ -339,18 +450,23 @@ def read_csv(path) -> list[dict]:
     except (OSError, csv.Error):
         return []
     for r in rows:
-        r["points"], r["max_points"], r["seconds"] = (float(r.get(k) or 0) for k in ("points", "max_points",
-                                                                                       "seconds"))
+        r["points"], r["max_points"], r["seconds"] = (
+            float(r.get(k) or 0) for k in ("points", "max_points", "seconds")
+        )
     return rows
 
 
 def format_table(rows: list[dict]) -> str:
     """A plain-text score table with a total per submission."""
-    lines = [f"{'student':<12} {'notebook':<28} {'exercise':<28} {'points':>9}  {'status':<8} reason"]
+    lines = [
+        f"{'student':<12} {'notebook':<28} {'exercise':<28} {'points':>9}  {'status':<8} reason"
+    ]
     totals: dict[tuple, list[float]] = {}
     for r in rows:
-        lines.append(f"{r['student']:<12} {r['notebook']:<28} {r['exercise']:<28} "
-                     f"{r['points']:>4g}/{r['max_points']:<4g}  {r['status']:<8} {r['reason'][:100]}")
+        lines.append(
+            f"{r['student']:<12} {r['notebook']:<28} {r['exercise']:<28} "
+            f"{r['points']:>4g}/{r['max_points']:<4g}  {r['status']:<8} {r['reason'][:100]}"
+        )
         t = totals.setdefault((r["student"], r["notebook"]), [0.0, 0.0])
         t[0] += r["points"]
         t[1] += r["max_points"]
@@ -360,7 +476,7 @@ def format_table(rows: list[dict]) -> str:
 
 
 def _run_local(tasks, jobs):
-    with ThreadPoolExecutor(max_workers=jobs) as pool:   # each task waits on its own sandbox process
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each task waits on its own sandbox process
         futures = [pool.submit(grade_task, t) for t in tasks]
         for future in as_completed(futures):
             yield future.result()
@@ -369,16 +485,27 @@ def _run_local(tasks, jobs):
 def _run_dask(tasks, address):
     from distributed import Client
     from distributed import as_completed as dask_completed
+
     with Client(address) as client:
         futures = [client.submit(grade_task, t, pure=False) for t in tasks]
         for future in dask_completed(futures):
             yield future.result()
 
 
-def autograde(root, instructor_dir=NOTEBOOK_DIR, cell_timeout: float = CELL_TIMEOUT, csv_path=None,
-              memory_gb: float = MEMORY_GB, graded_dir=None, verbose: bool = True, jobs: int = 1,
-              scheduler: str | None = None, force: bool = False, unsafe: bool = False,
-              progress: bool = False) -> list[dict]:
+def autograde(
+    root,
+    instructor_dir=NOTEBOOK_DIR,
+    cell_timeout: float = CELL_TIMEOUT,
+    csv_path=None,
+    memory_gb: float = MEMORY_GB,
+    graded_dir=None,
+    verbose: bool = True,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    force: bool = False,
+    unsafe: bool = False,
+    progress: bool = False,
+) -> list[dict]:
     """Grade every notebook under `root`; return (and print, and optionally write) the score rows.
 
     `jobs` submissions run at once on this machine, or on the Dask cluster at `scheduler`. With a CSV,
@@ -388,12 +515,17 @@ def autograde(root, instructor_dir=NOTEBOOK_DIR, cell_timeout: float = CELL_TIME
     """
     problem = isolation_problem()
     if problem and not unsafe:
-        raise SystemExit(f"course grade: refusing to grade: this machine cannot isolate the kernel "
-                         f"({problem}). Run the grader as root on Linux (a container or VM is fine), "
-                         f"or pass --unsafe to grade without isolation.")
+        raise SystemExit(
+            f"course grade: refusing to grade: this machine cannot isolate the kernel "
+            f"({problem}). Run the grader as root on Linux (a container or VM is fine), "
+            f"or pass --unsafe to grade without isolation."
+        )
     if problem:
-        print(f"WARNING: grading WITHOUT isolation ({problem}): a submission can read and write what the "
-              f"grader's user can. The CSV says UNSAFE on every row.", file=sys.stderr)
+        print(
+            f"WARNING: grading WITHOUT isolation ({problem}): a submission can read and write what the "
+            f"grader's user can. The CSV says UNSAFE on every row.",
+            file=sys.stderr,
+        )
     hide = [root, *([graded_dir] if graded_dir else [])]
     if csv_path:
         hide += [csv_path, Path(csv_path).with_name(Path(csv_path).name + ".tmp")]
@@ -402,15 +534,27 @@ def autograde(root, instructor_dir=NOTEBOOK_DIR, cell_timeout: float = CELL_TIME
     for student, path in find_submissions(root):
         key = (student, path.stem)
         order.append(key)
-        task = _task(student, path, Path(instructor_dir), cell_timeout, memory_gb, hide, unsafe,
-                     bool(graded_dir))
+        task = _task(
+            student,
+            path,
+            Path(instructor_dir),
+            cell_timeout,
+            memory_gb,
+            hide,
+            unsafe,
+            bool(graded_dir),
+        )
         if isinstance(task, list):
             done[key] = [dict(student=student, notebook=path.stem, **r) for r in task]
             continue
         old = previous.get(key)
         sandbox = "isolated" if not problem else f"UNSAFE: {problem}"
-        if old and old[0]["submission_sha256"] == task["submission_sha256"] and \
-                old[0]["instructor_sha256"] == task["instructor_sha256"] and old[0]["sandbox"] == sandbox:
+        if (
+            old
+            and old[0]["submission_sha256"] == task["submission_sha256"]
+            and old[0]["instructor_sha256"] == task["instructor_sha256"]
+            and old[0]["sandbox"] == sandbox
+        ):
             done[key] = old
         else:
             tasks[key] = task
@@ -418,12 +562,23 @@ def autograde(root, instructor_dir=NOTEBOOK_DIR, cell_timeout: float = CELL_TIME
         print(f"{len(done)} submission(s) already graded in {csv_path}; grading {len(tasks)}")
     pending = list(tasks.values())
     results = _run_dask(pending, scheduler) if scheduler else _run_local(pending, jobs)
-    for result in tqdm(results, total=len(tasks), desc="grading", unit="notebook", disable=not progress):
+    for result in tqdm(
+        results, total=len(tasks), desc="grading", unit="notebook", disable=not progress
+    ):
         key = (result["student"], Path(result["name"]).stem)
         task = tasks[key]
-        done[key] = [dict(student=key[0], notebook=key[1], **r, seconds=result["seconds"],
-                          sandbox=result["sandbox"], submission_sha256=task["submission_sha256"],
-                          instructor_sha256=task["instructor_sha256"]) for r in result["rows"]]
+        done[key] = [
+            dict(
+                student=key[0],
+                notebook=key[1],
+                **r,
+                seconds=result["seconds"],
+                sandbox=result["sandbox"],
+                submission_sha256=task["submission_sha256"],
+                instructor_sha256=task["instructor_sha256"],
+            )
+            for r in result["rows"]
+        ]
         if graded_dir and result["executed"]:
             target = Path(graded_dir) / key[0] / result["name"]
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -451,24 +606,50 @@ def main(argv=None) -> int:
     s = sub.add_parser("student", help="build the student version of notebooks")
     s.add_argument("notebooks", nargs="*", help="instructor notebooks (default: all in notebooks/)")
     s.add_argument("--out", default="build/student", help="output folder (default: build/student)")
-    s.add_argument("--self-study", action="store_true",
-                   help="add a collapsed worked Solution under each exercise (never for a graded course)")
-    b = sub.add_parser("bundle", help="write what students receive: notebooks, the utils wheel, requirements")
-    b.add_argument("out", nargs="?", default="build/bundle", help="output folder (default: build/bundle)")
+    s.add_argument(
+        "--self-study",
+        action="store_true",
+        help="add a collapsed worked Solution under each exercise (never for a graded course)",
+    )
+    b = sub.add_parser(
+        "bundle", help="write what students receive: notebooks, the utils wheel, requirements"
+    )
+    b.add_argument(
+        "out", nargs="?", default="build/bundle", help="output folder (default: build/bundle)"
+    )
     g = sub.add_parser("grade", help="autograde a folder of completed notebooks")
-    g.add_argument("submissions", help="a notebook, or a folder of them (one sub-folder per student)")
+    g.add_argument(
+        "submissions", help="a notebook, or a folder of them (one sub-folder per student)"
+    )
     g.add_argument("--instructor", default=str(NOTEBOOK_DIR), help="folder of instructor notebooks")
-    g.add_argument("--timeout", type=float, default=CELL_TIMEOUT,
-                   help=f"seconds allowed per cell (default {CELL_TIMEOUT})")
-    g.add_argument("--memory-gb", type=float, default=MEMORY_GB,
-                   help=f"memory limit of each kernel in GiB (default {MEMORY_GB})")
-    g.add_argument("--csv", help="write the score table here as submissions finish; re-running resumes")
-    g.add_argument("--graded", help="write each graded notebook (with outputs, for feedback) into this folder")
-    g.add_argument("--jobs", type=int, default=1, help="submissions graded at once on this machine (default 1)")
+    g.add_argument(
+        "--timeout",
+        type=float,
+        default=CELL_TIMEOUT,
+        help=f"seconds allowed per cell (default {CELL_TIMEOUT})",
+    )
+    g.add_argument(
+        "--memory-gb",
+        type=float,
+        default=MEMORY_GB,
+        help=f"memory limit of each kernel in GiB (default {MEMORY_GB})",
+    )
+    g.add_argument(
+        "--csv", help="write the score table here as submissions finish; re-running resumes"
+    )
+    g.add_argument(
+        "--graded", help="write each graded notebook (with outputs, for feedback) into this folder"
+    )
+    g.add_argument(
+        "--jobs", type=int, default=1, help="submissions graded at once on this machine (default 1)"
+    )
     g.add_argument("--scheduler", help="grade on this Dask cluster instead (e.g. tcp://host:8786)")
     g.add_argument("--force", action="store_true", help="regrade submissions already in the CSV")
-    g.add_argument("--unsafe", action="store_true",
-                   help="grade even where the kernel cannot be isolated (not root); the CSV says so")
+    g.add_argument(
+        "--unsafe",
+        action="store_true",
+        help="grade even where the kernel cannot be isolated (not root); the CSV says so",
+    )
     args = parser.parse_args(argv)
     if args.command == "student":
         for path in build_student(args.notebooks, args.out, args.self_study):
@@ -476,14 +657,26 @@ def main(argv=None) -> int:
         return 0
     if args.command == "bundle":
         from .bundle import build_bundle
+
         print(f"wrote the student bundle to {build_bundle(args.out)}")
         return 0
     if not Path(args.submissions).exists():
         parser.error(f"no such file or folder: {args.submissions}")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    autograde(args.submissions, args.instructor, args.timeout, args.csv, args.memory_gb, args.graded,
-              jobs=args.jobs, scheduler=args.scheduler, force=args.force, unsafe=args.unsafe, progress=True)
+    autograde(
+        args.submissions,
+        args.instructor,
+        args.timeout,
+        args.csv,
+        args.memory_gb,
+        args.graded,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        force=args.force,
+        unsafe=args.unsafe,
+        progress=True,
+    )
     return 0
 
 

@@ -19,6 +19,7 @@ top of every test cell (`marker(grade_id)`) and a last cell (`marker(FINAL)`). `
 
 What an in-process guard cannot stop is listed in the README ("What grading guarantees").
 """
+
 import _hashlib
 import builtins
 import hmac
@@ -28,15 +29,44 @@ import types
 
 FINAL = "__final__"
 KEY_ENV, LOG_ENV = "COURSE_GUARD_KEY", "COURSE_GUARD_LOG"
-BLOCKED_EVENTS = {"gc.get_referrers", "gc.get_referents", "gc.get_objects", "sys.settrace", "sys.setprofile",
-                  "sys._current_frames"}
+BLOCKED_EVENTS = {
+    "gc.get_referrers",
+    "gc.get_referents",
+    "gc.get_objects",
+    "sys.settrace",
+    "sys.setprofile",
+    "sys._current_frames",
+}
 FRAME_ATTRS = ("tb_", "f_b", "f_l", "f_g", "gi_", "cr_", "ag_")
-SHELL_METHODS = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "transform_cell", "transform_ast",
-                 "showtraceback", "_showtraceback", "showsyntaxerror", "should_run_async", "ex", "ev")
+SHELL_METHODS = (
+    "run_cell",
+    "run_cell_async",
+    "run_ast_nodes",
+    "run_code",
+    "transform_cell",
+    "transform_ast",
+    "showtraceback",
+    "_showtraceback",
+    "showsyntaxerror",
+    "should_run_async",
+    "ex",
+    "ev",
+)
 KERNEL_METHODS = ("do_execute", "execute_request", "send_response")
 
 GUARD_SETUP = "import utils.guard\nutils.guard.install()  # inserted by the grader\n"
-IGNORED_BUILTINS = {"_", "__", "___", "get_ipython", "exit", "quit", "display", "__IPYTHON__", "input", "raw_input"}
+IGNORED_BUILTINS = {
+    "_",
+    "__",
+    "___",
+    "get_ipython",
+    "exit",
+    "quit",
+    "display",
+    "__IPYTHON__",
+    "input",
+    "raw_input",
+}
 
 
 def marker(grade_id: str) -> str:
@@ -64,7 +94,7 @@ def _static(obj, name):
     """What `obj.name` resolves to (instance or class attribute), found without running notebook code."""
     inst = vars(obj)
     if type(inst) is not dict or type(type(obj).__mro__) is not tuple:
-        return (object(),)                     # never equal to the record: reported as tampered
+        return (object(),)  # never equal to the record: reported as tampered
     if name in inst:
         return ("instance", inst[name])
     for klass in type(obj).__mro__:
@@ -91,39 +121,58 @@ def _snapshot():
     import utils
     import utils.checks as checks
 
-    plt.close(plt.figure())       # loads the inline backend, which registers its event callbacks now
+    plt.close(plt.figure())  # loads the inline backend, which registers its event callbacks now
     shell = get_ipython()
     items = {}
-    attrs = [(utils, "check"), (numpy, "allclose"), (numpy, "isclose"), (numpy, "array_equal"),
-             (numpy, "asarray"), (numpy.testing, "assert_allclose"), (torch, "allclose"), (torch, "equal"),
-             (torch.testing, "assert_close")]
+    attrs = [
+        (utils, "check"),
+        (numpy, "allclose"),
+        (numpy, "isclose"),
+        (numpy, "array_equal"),
+        (numpy, "asarray"),
+        (numpy.testing, "assert_allclose"),
+        (torch, "allclose"),
+        (torch, "equal"),
+        (torch.testing, "assert_close"),
+    ]
     attrs += [(checks, n) for n in vars(checks) if not n.startswith("__")]
     attrs += [(builtins, n) for n in vars(builtins) if n not in IGNORED_BUILTINS]
     for obj, name in attrs:
         value = vars(obj).get(name)
-        items[f"{obj.__name__}.{name}"] = (lambda o=obj, n=name: (vars(o).get(n),))
+        items[f"{obj.__name__}.{name}"] = lambda o=obj, n=name: (vars(o).get(n),)
         if type(value) is types.FunctionType:
-            items[f"{obj.__name__}.{name} (code, defaults)"] = (lambda o=obj, n=name: _parts(vars(o).get(n)))
+            items[f"{obj.__name__}.{name} (code, defaults)"] = lambda o=obj, n=name: _parts(
+                vars(o).get(n)
+            )
     items["sys.modules"] = lambda: (vars(sys).get("modules"),)
     for name in ("utils", "utils.checks", "utils.guard", "numpy", "torch", "builtins", "IPython"):
-        items[f"sys.modules[{name!r}]"] = (lambda n=name: (sys.modules.get(n),))
+        items[f"sys.modules[{name!r}]"] = lambda n=name: (sys.modules.get(n),)
     if shell is None:
         return items
     kernel = getattr(shell, "kernel", None)
     items["type(shell)"] = lambda: (type(shell),)
     for name in SHELL_METHODS:
-        items[f"shell.{name}"] = (lambda n=name: _static(shell, n))
-    for name in ("custom_exceptions", "CustomTB", "compile", "displayhook", "display_pub", "input_transformer_manager",
-                 "input_transformers_post", "input_transformers_cleanup", "ast_transformers"):
-        items[f"shell.{name}"] = (lambda n=name: _value(shell, n))
+        items[f"shell.{name}"] = lambda n=name: _static(shell, n)
+    for name in (
+        "custom_exceptions",
+        "CustomTB",
+        "compile",
+        "displayhook",
+        "display_pub",
+        "input_transformer_manager",
+        "input_transformers_post",
+        "input_transformers_cleanup",
+        "ast_transformers",
+    ):
+        items[f"shell.{name}"] = lambda n=name: _value(shell, n)
     items["shell.events"] = lambda: _callbacks(shell)
     if kernel is not None:
         items["type(kernel)"] = lambda: (type(kernel),)
         for name in KERNEL_METHODS:
-            items[f"kernel.{name}"] = (lambda n=name: _static(kernel, n))
+            items[f"kernel.{name}"] = lambda n=name: _static(kernel, n)
     ns = shell.user_ns
     for alias, module in (("utils", utils), ("np", numpy), ("torch", torch)):
-        items[f"the notebook's {alias}"] = (lambda a=alias, m=module: (ns.get(a, m) is m,))
+        items[f"the notebook's {alias}"] = lambda a=alias, m=module: (ns.get(a, m) is m,)
     return items
 
 
@@ -148,14 +197,20 @@ def _attr(obj, name):
 def _value(obj, name):
     """How `obj.name` is defined (class descriptor, instance value) and what it holds (list items too)."""
     static = _static(obj, name)
-    value = getattr(obj, name)     # only our recorded descriptors run here; a swapped one differs above
+    value = getattr(
+        obj, name
+    )  # only our recorded descriptors run here; a swapped one differs above
     return static + (value,) + (tuple(value) if type(value) is list else ())
 
 
 def _same(a, b) -> bool:
     """Tuples compared element by element by identity (never by a notebook-defined __eq__)."""
-    return a is b or (type(a) is tuple and type(b) is tuple and len(a) == len(b)
-                      and all(x is y for x, y in zip(a, b)))
+    return a is b or (
+        type(a) is tuple
+        and type(b) is tuple
+        and len(a) == len(b)
+        and all(x is y for x, y in zip(a, b))
+    )
 
 
 def install() -> None:
@@ -182,7 +237,12 @@ def _install() -> None:
     if log_path:
         log = os.open(log_path, os.O_WRONLY | os.O_APPEND)
     items = _snapshot()
-    first = ("sys.modules", "builtins.vars", "type(shell)", "type(kernel)")   # what later getters go through
+    first = (
+        "sys.modules",
+        "builtins.vars",
+        "type(shell)",
+        "type(kernel)",
+    )  # what later getters go through
     items = {**{k: items[k] for k in first if k in items}, **items}
     original = {label: get() for label, get in items.items()}
     state = {"seq": 0, "tampered": "", "busy": False}
@@ -190,21 +250,24 @@ def _install() -> None:
     prefix = "# grader: verify "
 
     def hook(event, args):
-        if state["busy"] and (event == "sys._getframe" or (event == "object.__getattr__" and len(args) > 1
-                                                            and str(args[1])[:3] in FRAME_ATTRS)):
+        if state["busy"] and (
+            event == "sys._getframe"
+            or (event == "object.__getattr__" and len(args) > 1 and str(args[1])[:3] in FRAME_ATTRS)
+        ):
             raise RuntimeError("frame access is disabled while the grader verifies")
-        if event in BLOCKED_EVENTS or (event == "object.__setattr__" and len(args) > 1
-                                       and args[1] == "__code__"):
+        if event in BLOCKED_EVENTS or (
+            event == "object.__setattr__" and len(args) > 1 and args[1] == "__code__"
+        ):
             raise RuntimeError(f"{event} is disabled while grading")
         if event != "compile" or not args or type(args[0]) not in (bytes, str):
             return
         source = args[0] if type(args[0]) is str else args[0].decode("utf-8", "replace")
         if not source.startswith(prefix):
             return
-        cell = source.split("\n", 1)[0][len(prefix):].strip()
+        cell = source.split("\n", 1)[0][len(prefix) :].strip()
         bad = []
         state["busy"] = True
-        for label, get in items.items():          # in order; stop at the first difference, so nothing
+        for label, get in items.items():  # in order; stop at the first difference, so nothing
             if not _same(get(), original[label]):  # swapped in can be called by a later getter
                 bad.append(label)
                 break

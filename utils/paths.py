@@ -1,10 +1,11 @@
 """Where the course's files are, resolved from this package, never from the notebook's working directory."""
+
 import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
-PACKAGED_DATA = Path(__file__).resolve().parent / "_data"   # only in the student bundle's wheel
+PACKAGED_DATA = Path(__file__).resolve().parent / "_data"  # only in the student bundle's wheel
 
 
 def data_dir() -> Path:

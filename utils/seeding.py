@@ -3,6 +3,7 @@
 String hashing is not among them: PYTHONHASHSEED takes effect only when the interpreter starts,
 so setting it from a running notebook would change nothing.
 """
+
 import random
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Text plumbing shared by the sequence notebooks (06, 07, 08): a character vocabulary, LM batches, bits/char."""
+
 import math
 
 import torch
@@ -20,7 +21,9 @@ class CharVocab:
         if self.unk is None:
             missing = sorted(set(text) - self.stoi.keys())
             if missing:
-                raise KeyError(f"characters not in the vocabulary: {missing[:10]} (build it with unk='?' to map them)")
+                raise KeyError(
+                    f"characters not in the vocabulary: {missing[:10]} (build it with unk='?' to map them)"
+                )
             return [self.stoi[c] for c in text]
         return [self.stoi.get(c, self.stoi[self.unk]) for c in text]
 
@@ -28,14 +31,18 @@ class CharVocab:
         return "".join(self.itos[int(i)] for i in ids)
 
 
-def lm_batch(ids: torch.Tensor, block_size: int, batch_size: int, generator: torch.Generator | None = None):
+def lm_batch(
+    ids: torch.Tensor, block_size: int, batch_size: int, generator: torch.Generator | None = None
+):
     """Random windows of a 1-D token tensor: inputs x (B, T) and next-token targets y (B, T)."""
     if ids.ndim != 1 or len(ids) <= block_size:
-        raise ValueError(f"need a 1-D tensor longer than block_size={block_size}, got shape {tuple(ids.shape)}")
+        raise ValueError(
+            f"need a 1-D tensor longer than block_size={block_size}, got shape {tuple(ids.shape)}"
+        )
     starts = torch.randint(len(ids) - block_size, (batch_size,), generator=generator)
     offsets = torch.arange(block_size)
-    x = ids[starts[:, None] + offsets]          # (B, T)
-    y = ids[starts[:, None] + offsets + 1]      # (B, T), shifted by one
+    x = ids[starts[:, None] + offsets]  # (B, T)
+    y = ids[starts[:, None] + offsets + 1]  # (B, T), shifted by one
     return x, y
 
 

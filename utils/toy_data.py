@@ -1,4 +1,5 @@
 """Toy data sets as plain functions: arrays in, arrays out, seeded, no downloads."""
+
 import numpy as np
 
 GATES = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "XOR": [0, 1, 1, 0], "NAND": [1, 1, 1, 0]}
@@ -21,7 +22,9 @@ def blobs(n: int = 100, margin: float = 0.5, seed: int = 0, radius: float = 3.0)
     Returns X (n, 2), y (n,), w_star (2,).
     """
     if n < 2 or margin < 0 or margin >= radius:
-        raise ValueError(f"need n >= 2 and 0 <= margin < radius, got n={n}, margin={margin}, radius={radius}")
+        raise ValueError(
+            f"need n >= 2 and 0 <= margin < radius, got n={n}, margin={margin}, radius={radius}"
+        )
     rng = np.random.default_rng(seed)
     angle = rng.uniform(0, 2 * np.pi)
     w_star = np.array([np.cos(angle), np.sin(angle)])
@@ -65,7 +68,9 @@ TARGETS = {
 }
 
 
-def target_1d(name: str = "sin", n: int = 200, noise: float = 0.0, seed: int = 0, grid: bool = False):
+def target_1d(
+    name: str = "sin", n: int = 200, noise: float = 0.0, seed: int = 0, grid: bool = False
+):
     """Samples of a 1-D target on [0, 1]: x (n, 1), y (n, 1). `grid=True` gives evenly spaced x."""
     if name not in TARGETS:
         raise ValueError(f"unknown target {name!r}; choose one of {sorted(TARGETS)}")

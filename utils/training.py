@@ -1,4 +1,5 @@
 """A small training loop with a progress bar: the loop notebooks use once they have written their own."""
+
 import torch
 from tqdm.auto import tqdm
 
@@ -7,11 +8,13 @@ def batches(X, y, batch_size, generator=None):
     """Yield shuffled (X_b, y_b) minibatches covering the data once."""
     order = torch.randperm(len(X), generator=generator)
     for i in range(0, len(X), batch_size):
-        idx = order[i:i + batch_size]
+        idx = order[i : i + batch_size]
         yield X[idx], y[idx]
 
 
-def train(model, loss_fn, X, y, epochs=10, lr=0.1, batch_size=32, optimizer=None, seed=0, progress=True):
+def train(
+    model, loss_fn, X, y, epochs=10, lr=0.1, batch_size=32, optimizer=None, seed=0, progress=True
+):
     """Minibatch training of `model` on tensors (X, y); returns the mean loss of each epoch.
 
     `optimizer` defaults to SGD with learning rate `lr`. The bar shows the latest epoch loss.

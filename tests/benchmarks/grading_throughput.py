@@ -9,6 +9,7 @@ notebook per grading slot (one slot = one core at --jobs = cores). Not part of t
 measures wall-clock time, so run it on an otherwise idle machine. Writes
 artifacts/benchmarks/grading_throughput.json.
 """
+
 import json
 import os
 import tempfile
@@ -30,7 +31,7 @@ def make_batch(root: Path) -> int:
         instructor = nbformat.read(str(NOTEBOOK_DIR / f"{name}.ipynb"), as_version=4)
         for i in range(n):
             nb = nbformat.from_dict(json.loads(json.dumps(instructor)))
-            if i % 3 == 2:   # a wrong first answer: the check fails, the rest still runs
+            if i % 3 == 2:  # a wrong first answer: the check fails, the rest still runs
                 first = next(c for c in nb.cells if grading.is_solution(c))
                 first.source = first.source.split("### BEGIN SOLUTION")[0] + "    return None\n"
             folder = root / f"student{i:02d}"
@@ -47,29 +48,47 @@ def main() -> None:
         n = make_batch(root)
         for jobs in (1, 2):
             start = time.perf_counter()
-            rows = grading.autograde(root, csv_path=Path(tmp) / f"jobs{jobs}.csv", jobs=jobs, force=True,
-                                     verbose=False, progress=True)
+            rows = grading.autograde(
+                root,
+                csv_path=Path(tmp) / f"jobs{jobs}.csv",
+                jobs=jobs,
+                force=True,
+                verbose=False,
+                progress=True,
+            )
             wall = time.perf_counter() - start
             seconds = {(r["student"], r["notebook"]): r["seconds"] for r in rows}
-            results[jobs] = {"wall_s": round(wall, 1), "submissions": n,
-                             "per_hour": round(n / wall * 3600, 1),
-                             "mean_notebook_s": round(sum(seconds.values()) / len(seconds), 1),
-                             "points": sum(r["points"] for r in rows)}
-    slot_s = results[2]["wall_s"] * 2 / results[2]["submissions"]      # seconds per notebook per slot
+            results[jobs] = {
+                "wall_s": round(wall, 1),
+                "submissions": n,
+                "per_hour": round(n / wall * 3600, 1),
+                "mean_notebook_s": round(sum(seconds.values()) / len(seconds), 1),
+                "points": sum(r["points"] for r in rows),
+            }
+    slot_s = results[2]["wall_s"] * 2 / results[2]["submissions"]  # seconds per notebook per slot
     total = STUDENTS * NOTEBOOKS
-    projection = {"one_machine_2_cores_h": round(total * slot_s / 2 / 3600, 1),
-                  "ten_machines_16_cores_h": round(total * slot_s / 160 / 3600, 2)}
+    projection = {
+        "one_machine_2_cores_h": round(total * slot_s / 2 / 3600, 1),
+        "ten_machines_16_cores_h": round(total * slot_s / 160 / 3600, 2),
+    }
     for jobs, r in results.items():
-        print(f"--jobs {jobs}: {r['submissions']} submissions in {r['wall_s']:.0f} s = {r['per_hour']:.0f} per hour "
-              f"(mean {r['mean_notebook_s']:.0f} s per notebook; {r['points']:g} points in all)")
+        print(
+            f"--jobs {jobs}: {r['submissions']} submissions in {r['wall_s']:.0f} s = {r['per_hour']:.0f} per hour "
+            f"(mean {r['mean_notebook_s']:.0f} s per notebook; {r['points']:g} points in all)"
+        )
     print(f"speed-up of --jobs 2: {results[1]['wall_s'] / results[2]['wall_s']:.2f}x")
-    print(f"projection, {STUDENTS} students x {NOTEBOOKS} notebooks = {total} notebooks at {slot_s:.0f} s per "
-          f"notebook per slot (this batch's mix): {projection['one_machine_2_cores_h']} h on this machine "
-          f"(--jobs 2), {projection['ten_machines_16_cores_h']} h on 10 machines of 16 cores (160 slots)")
+    print(
+        f"projection, {STUDENTS} students x {NOTEBOOKS} notebooks = {total} notebooks at {slot_s:.0f} s per "
+        f"notebook per slot (this batch's mix): {projection['one_machine_2_cores_h']} h on this machine "
+        f"(--jobs 2), {projection['ten_machines_16_cores_h']} h on 10 machines of 16 cores (160 slots)"
+    )
     out = REPO_ROOT / "artifacts" / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "grading_throughput.json").write_text(json.dumps({"results": results, "projection": projection,
-                                                             "cpu_count": os.cpu_count()}, indent=2))
+    (out / "grading_throughput.json").write_text(
+        json.dumps(
+            {"results": results, "projection": projection, "cpu_count": os.cpu_count()}, indent=2
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 (tests/benchmarks/gpt_time_to_quality.py) measured to help on a CPU: rotary positions, QK-norm,
 ReLU², no biases and zero-initialised output projections.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,18 +19,18 @@ import torch.nn.functional as F
 @dataclass
 class GPTConfig:
     vocab_size: int
-    block_size: int = 64          # context length T, in tokens
+    block_size: int = 64  # context length T, in tokens
     n_layer: int = 4
     n_head: int = 4
     n_embd: int = 128
-    bias: bool = True             # biases in Linear and LayerNorm (08); nanoGPT's recipe has none
-    tie: bool = False             # the head shares the token embedding matrix (nanoGPT)
+    bias: bool = True  # biases in Linear and LayerNorm (08); nanoGPT's recipe has none
+    tie: bool = False  # the head shares the token embedding matrix (nanoGPT)
     init_std: float | None = None  # None: PyTorch's default init (08); nanoGPT: 0.02
-    rope: bool = False            # rotary positions (Su et al. 2021) instead of a learned table
-    qk_norm: bool = False         # RMS-normalise queries and keys per head (Henry et al. 2020)
-    relu2: bool = False           # ReLU(x)^2 instead of GELU in the MLP (So et al. 2021)
-    zero_init: bool = False       # output projections start at zero: each block starts as identity
-    dropout: float = 0.0          # on attention weights and each block's two outputs, in training
+    rope: bool = False  # rotary positions (Su et al. 2021) instead of a learned table
+    qk_norm: bool = False  # RMS-normalise queries and keys per head (Henry et al. 2020)
+    relu2: bool = False  # ReLU(x)^2 instead of GELU in the MLP (So et al. 2021)
+    zero_init: bool = False  # output projections start at zero: each block starts as identity
+    dropout: float = 0.0  # on attention weights and each block's two outputs, in training
 
 
 class Block(nn.Module):
@@ -41,20 +42,22 @@ class Block(nn.Module):
         self.qkv = nn.Linear(C, 3 * C, bias=bias)
         self.proj = nn.Linear(C, C, bias=bias)
         # mlp.1 holds no weights, so either activation keeps 08's parameter names (mlp.0, mlp.2)
-        self.mlp = nn.Sequential(nn.Linear(C, 4 * C, bias=bias),
-                                 ReLU2() if config.relu2 else nn.GELU(),
-                                 nn.Linear(4 * C, C, bias=bias))
+        self.mlp = nn.Sequential(
+            nn.Linear(C, 4 * C, bias=bias),
+            ReLU2() if config.relu2 else nn.GELU(),
+            nn.Linear(4 * C, C, bias=bias),
+        )
 
-    def attn(self, x, rope):                                                # x (B, T, C)
+    def attn(self, x, rope):  # x (B, T, C)
         B, T, C = x.shape
         nh, p = self.config.n_head, self.config.dropout if self.training else 0.0
-        qkv = self.qkv(x).view(B, T, 3, nh, C // nh)                        # (B, T, 3, nh, hs)
-        qk, v = qkv[:, :, :2], qkv[:, :, 2]      # queries and keys together: one rotation, one norm
+        qkv = self.qkv(x).view(B, T, 3, nh, C // nh)  # (B, T, 3, nh, hs)
+        qk, v = qkv[:, :, :2], qkv[:, :, 2]  # queries and keys together: one rotation, one norm
         if self.config.qk_norm:
             qk = F.rms_norm(qk, qk.shape[-1:])
         if rope is not None:
             qk = rotate(qk, rope)
-        q, k = qk.permute(2, 0, 3, 1, 4)                                    # each (B, nh, T, hs)
+        q, k = qk.permute(2, 0, 3, 1, 4)  # each (B, nh, T, hs)
         y = F.scaled_dot_product_attention(q, k, v.transpose(1, 2), is_causal=True, dropout_p=p)
         return F.dropout(self.proj(y.transpose(1, 2).reshape(B, T, C)), p, self.training)
 
@@ -80,6 +83,7 @@ def rotate(x, rot):
 class ReLU2Function(torch.autograd.Function):
     """ReLU(x)^2 with gradient 2 ReLU(x) g: two elementwise kernels each way, where autograd's
     relu(x).square() takes five and is slower on a CPU than the GELU it replaces."""
+
     @staticmethod
     def forward(ctx, x):
         r = x.relu()
@@ -88,12 +92,13 @@ class ReLU2Function(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, g):
-        r, = ctx.saved_tensors
+        (r,) = ctx.saved_tensors
         return (g * r).mul_(2)
 
 
 class ReLU2(nn.Module):
     """ReLU(x)^2 as a layer (So et al. 2021, "Primer")."""
+
     def forward(self, x):
         return ReLU2Function.apply(x)
 
@@ -131,12 +136,12 @@ class GPT(nn.Module):
             elif name.endswith("bias") and "ln" not in name:
                 nn.init.zeros_(p)
 
-    def forward(self, idx):                                                 # idx (B, T) token ids
-        x = self.tok(idx)                                                   # (B, T, C)
+    def forward(self, idx):  # idx (B, T) token ids
+        x = self.tok(idx)  # (B, T, C)
         T = idx.shape[1]
-        rope = self.rot[:T, None, None] if self.config.rope else None      # (T, 1, 1, hs/2, 2)
+        rope = self.rot[:T, None, None] if self.config.rope else None  # (T, 1, 1, hs/2, 2)
         if rope is None:
             x = x + self.pos(torch.arange(T, device=idx.device))
         for block in self.blocks:
             x = block(x, rope)
-        return self.head(self.ln_f(x))                                      # (B, T, vocab_size)
+        return self.head(self.ln_f(x))  # (B, T, vocab_size)

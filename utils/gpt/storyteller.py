@@ -7,6 +7,7 @@ one format both write and read).
     python -m utils.gpt --recipe fast --seconds 300 --out runs/one
     torchrun --standalone --nproc_per_node=2 -m utils.gpt --recipe fast --seconds 300 --out runs/two
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,22 +28,50 @@ from .training import TrainConfig, distributed, train
 # "fast" is what tests/benchmarks/gpt_time_to_quality.py measured best on a 2-core CPU; "muon" is
 # the earlier fast recipe with Muon (more per step, but slower steps).
 RECIPES = {
-    "plain": dict(tokenizer="bpe", vocab_size=2048, model=dict(block_size=64),
-                  train=dict(batch_size=16, lr=6e-3, warmup_steps=20)),
-    "nanogpt": dict(tokenizer="char", vocab_size=None,
-                    model=dict(block_size=64, bias=False, tie=True, init_std=0.02),
-                    train=dict(batch_size=12, lr=1e-3, warmup_steps=100, min_lr_frac=0.1)),
-    "fast": dict(tokenizer="bpe", vocab_size=2048,
-                 model=dict(block_size=128, bias=False, rope=True, relu2=True, zero_init=True),
-                 train=dict(batch_size=16, lr=5e-3, weight_decay=0.5, warmup_steps=20,
-                            schedule="trapezoid", decay_frac=0.5, fused=True, ema=0.995,
-                            without_replacement=True)),
-    "muon": dict(tokenizer="bpe", vocab_size=2048,
-                 model=dict(block_size=128, rope=True, zero_init=True),
-                 train=dict(batch_size=16, lr=3e-3, muon_lr=0.02, weight_decay=0.5,
-                            warmup_steps=20, schedule="trapezoid", decay_frac=0.5)),
+    "plain": dict(
+        tokenizer="bpe",
+        vocab_size=2048,
+        model=dict(block_size=64),
+        train=dict(batch_size=16, lr=6e-3, warmup_steps=20),
+    ),
+    "nanogpt": dict(
+        tokenizer="char",
+        vocab_size=None,
+        model=dict(block_size=64, bias=False, tie=True, init_std=0.02),
+        train=dict(batch_size=12, lr=1e-3, warmup_steps=100, min_lr_frac=0.1),
+    ),
+    "fast": dict(
+        tokenizer="bpe",
+        vocab_size=2048,
+        model=dict(block_size=128, bias=False, rope=True, relu2=True, zero_init=True),
+        train=dict(
+            batch_size=16,
+            lr=5e-3,
+            weight_decay=0.5,
+            warmup_steps=20,
+            schedule="trapezoid",
+            decay_frac=0.5,
+            fused=True,
+            ema=0.995,
+            without_replacement=True,
+        ),
+    ),
+    "muon": dict(
+        tokenizer="bpe",
+        vocab_size=2048,
+        model=dict(block_size=128, rope=True, zero_init=True),
+        train=dict(
+            batch_size=16,
+            lr=3e-3,
+            muon_lr=0.02,
+            weight_decay=0.5,
+            warmup_steps=20,
+            schedule="trapezoid",
+            decay_frac=0.5,
+        ),
+    ),
 }
-SEP = "\n\n"                      # between stories, as in notebook 08
+SEP = "\n\n"  # between stories, as in notebook 08
 CHECKPOINT, TOKENIZER_FILE = "storyteller.pt", "storyteller_tokenizer.json"
 # What every checkpoint reports, whoever trained it (08 and the command line add their own)
 METRICS = ("steps", "tokens_seen", "train_seconds", "tokens_per_second", "val_bits_per_char")
@@ -50,15 +79,22 @@ METRICS = ("steps", "tokens_seen", "train_seconds", "tokens_per_second", "val_bi
 
 # --- tokens --------------------------------------------------------------------------------------
 
+
 def train_tokenizer(stories, vocab_size):
     """Byte-level BPE as GPT-2 and notebook 08: trained on the training stories only."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(stories, trainers.BpeTrainer(
-        vocab_size=vocab_size, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False))
+    tok.train_from_iterator(
+        stories,
+        trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+            show_progress=False,
+        ),
+    )
     return tok
 
 
@@ -73,6 +109,7 @@ def encode_stories(stories, tok):
 
 
 # --- evaluation: bits per character, the same yardstick for every tokenizer ----------------------
+
 
 @torch.no_grad()
 def summed_nll(model, ids, batch_size=32):
@@ -89,8 +126,8 @@ def summed_nll(model, ids, batch_size=32):
     total = 0.0
     for X, Y in windows:
         for i in range(0, len(X), batch_size):
-            logits = model(X[i:i + batch_size].to(dev))                    # (b, T, V)
-            targets = Y[i:i + batch_size].to(dev).flatten()
+            logits = model(X[i : i + batch_size].to(dev))  # (b, T, V)
+            targets = Y[i : i + batch_size].to(dev).flatten()
             total += F.cross_entropy(logits.flatten(0, 1).float(), targets, reduction="sum").item()
     model.train(was_training)
     return total
@@ -104,6 +141,7 @@ def validation_bpc(model, ids, n_chars):
 class Corpus:
     """Training and validation ids of a split under one tokenizer, and the characters validation
     covers."""
+
     def __init__(self, train_stories, val_stories, tokenizer="bpe", vocab_size=2048):
         if tokenizer == "char":
             self.tok = CharVocab(SEP.join(train_stories + val_stories))
@@ -124,6 +162,7 @@ class Corpus:
 
 # --- checkpoints: one format, written by notebook 08 and the command line ------------------------
 
+
 def save_checkpoint(out_dir, model, tok, metrics, config: GPTConfig | None = None, **notes):
     """Write `out_dir`/storyteller.pt (config, float16 weights, metrics), the tokenizer beside it,
     and metrics.json; returns the checkpoint's path.
@@ -137,7 +176,7 @@ def save_checkpoint(out_dir, model, tok, metrics, config: GPTConfig | None = Non
         raise ValueError(f"metrics lack {missing}: every checkpoint reports {list(METRICS)}")
     config = config or model.config
     weights = {k: v.detach().half().cpu() for k, v in model.state_dict().items()}  # half the bytes
-    GPT(config).load_state_dict(weights)        # fail now, not when someone loads the file
+    GPT(config).load_state_dict(weights)  # fail now, not when someone loads the file
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     saved = dict(asdict(config), **notes)
@@ -157,24 +196,29 @@ def load_checkpoint(path, device="cpu"):
     path = Path(path)
     ckpt = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain data only
     saved = ckpt["config"]
-    fields = GPTConfig.__dataclass_fields__       # the rest: tokenizer, recipe, training settings
+    fields = GPTConfig.__dataclass_fields__  # the rest: tokenizer, recipe, training settings
     model = GPT(GPTConfig(**{k: v for k, v in saved.items() if k in fields}))
     model.load_state_dict({k: v.float() for k, v in ckpt["model"].items()})
     if saved["tokenizer"] == "char":
         tok = CharVocab(saved["chars"])
     else:
         from tokenizers import Tokenizer
+
         tok = Tokenizer.from_file(str(path.with_name(saved["tokenizer_file"])))
     return model.to(device).eval(), tok, ckpt
 
 
 # --- the command line: python -m utils.gpt ... or torchrun ... -m utils.gpt ... -----------------
 
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(prog="python -m utils.gpt", description=__doc__.split("\n\n")[0])
     ap.add_argument("--recipe", choices=sorted(RECIPES), default="fast")
-    ap.add_argument("--data", help="TinyStories text file (default: the loader's order: "
-                                   "$TINYSTORIES_PATH, data/, download)")
+    ap.add_argument(
+        "--data",
+        help="TinyStories text file (default: the loader's order: "
+        "$TINYSTORIES_PATH, data/, download)",
+    )
     ap.add_argument("--tokenizer", choices=["char", "bpe"], help="override the recipe's tokenizer")
     ap.add_argument("--steps", type=int, help="training steps (default 300 unless --seconds)")
     ap.add_argument("--seconds", type=float, help="training time budget (the schedule spans it)")
@@ -188,8 +232,9 @@ def parse_args(argv=None):
     ap.add_argument("--threads", type=int, help="torch threads per process")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--out", help="folder for rank 0's storyteller.pt, tokenizer and metrics.json")
-    ap.add_argument("--save-rank-params", action="store_true",
-                    help="every rank writes its parameters (tests)")
+    ap.add_argument(
+        "--save-rank-params", action="store_true", help="every rank writes its parameters (tests)"
+    )
     return ap.parse_args(argv)
 
 
@@ -201,22 +246,25 @@ def _given(args, *names):
 def main(argv=None):
     args = parse_args(argv)
     from ..datasets import load_tinystories
+
     if args.threads:
         torch.set_num_threads(args.threads)
     rank, world = distributed()
     recipe = RECIPES[args.recipe]
     train_stories, val_stories = load_tinystories(args.data)
-    corpus = Corpus(train_stories, val_stories, args.tokenizer or recipe["tokenizer"],
-                    recipe["vocab_size"] or 0)                   # deterministic on every rank
+    corpus = Corpus(
+        train_stories, val_stories, args.tokenizer or recipe["tokenizer"], recipe["vocab_size"] or 0
+    )  # deterministic on every rank
     model_kw = {**recipe["model"], **_given(args, "block_size", "n_layer", "n_head", "n_embd")}
     train_kw = {**recipe["train"], **_given(args, "batch_size", "lr")}
     steps = None if args.seconds and args.steps is None else (args.steps or 300)
-    torch.manual_seed(args.seed)                   # the same initial weights on every rank
+    torch.manual_seed(args.seed)  # the same initial weights on every rank
     cuda = torch.cuda.is_available()
     device = torch.device("cuda", torch.cuda.current_device()) if cuda else torch.device("cpu")
     model = GPT(GPTConfig(corpus.vocab_size, **model_kw)).to(device)  # under torchrun: this rank's
-    tc = TrainConfig(**train_kw, steps=steps, seconds=args.seconds, seed=args.seed,
-                     log_every=args.log_every)
+    tc = TrainConfig(
+        **train_kw, steps=steps, seconds=args.seconds, seed=args.seed, log_every=args.log_every
+    )
     history = train(model, corpus.train_ids, tc)
     out = Path(args.out) if args.out else None
     if out and args.save_rank_params:
@@ -226,13 +274,22 @@ def main(argv=None):
     if rank == 0:
         seconds = history["train_seconds"]
         tokens = history["steps"] * tc.batch_size * model.block_size
-        metrics = dict(steps=history["steps"], tokens_seen=tokens, train_seconds=seconds,
-                       tokens_per_second=tokens / seconds, val_bits_per_char=corpus.bpc(model),
-                       recipe=args.recipe, world_size=world, final_loss=history["loss"][-1],
-                       losses=history["loss"])
-        print(f"{world} process(es), {metrics['steps']} steps in {seconds:.1f} s "
-              f"({metrics['tokens_per_second']:,.0f} tokens/s); "
-              f"validation {metrics['val_bits_per_char']:.3f} bits/char")
+        metrics = dict(
+            steps=history["steps"],
+            tokens_seen=tokens,
+            train_seconds=seconds,
+            tokens_per_second=tokens / seconds,
+            val_bits_per_char=corpus.bpc(model),
+            recipe=args.recipe,
+            world_size=world,
+            final_loss=history["loss"][-1],
+            losses=history["loss"],
+        )
+        print(
+            f"{world} process(es), {metrics['steps']} steps in {seconds:.1f} s "
+            f"({metrics['tokens_per_second']:,.0f} tokens/s); "
+            f"validation {metrics['val_bits_per_char']:.3f} bits/char"
+        )
         if out:
             save_checkpoint(out, model, corpus.tok, metrics, recipe=args.recipe, train=asdict(tc))
     if dist.is_initialized():

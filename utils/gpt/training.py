@@ -6,6 +6,7 @@ NCCL on GPUs). The switches the time-to-quality benchmark measured: schedules, M
 hidden weights, a moving average of the weights (`ema`) and batches drawn in shuffled passes over
 the data (`without_replacement`).
 """
+
 from __future__ import annotations
 
 import math
@@ -23,25 +24,25 @@ from ..text import lm_batch
 
 @dataclass
 class TrainConfig:
-    batch_size: int = 16          # sequences per step, the global batch (split over the ranks)
-    lr: float = 3e-3              # peak AdamW learning rate
+    batch_size: int = 16  # sequences per step, the global batch (split over the ranks)
+    lr: float = 3e-3  # peak AdamW learning rate
     muon_lr: float | None = None  # if set: Muon with this peak rate for the blocks' 2-D weights
-    muon_ns_steps: int = 5        # Newton-Schulz iterations per Muon step (torch's default)
+    muon_ns_steps: int = 5  # Newton-Schulz iterations per Muon step (torch's default)
     betas: tuple = (0.9, 0.99)
-    weight_decay: float = 0.1     # on 2-D weights only, as nanoGPT
+    weight_decay: float = 0.1  # on 2-D weights only, as nanoGPT
     warmup_steps: int = 20
-    schedule: str = "cosine"      # "cosine": warm-up, cosine; "trapezoid": warm-up, flat, linear
-    decay_frac: float = 0.5       # trapezoid: the last fraction of training decays linearly
-    min_lr_frac: float = 0.0      # the learning rate at the end, as a fraction of the peak
+    schedule: str = "cosine"  # "cosine": warm-up, cosine; "trapezoid": warm-up, flat, linear
+    decay_frac: float = 0.5  # trapezoid: the last fraction of training decays linearly
+    min_lr_frac: float = 0.0  # the learning rate at the end, as a fraction of the peak
     grad_clip: float = 1.0
-    fused: bool = False           # AdamW's single fused kernel (nanoGPT turns it on for CUDA only)
-    ema: float = 0.0              # if set: return (and evaluate) a moving average of the weights
-    without_replacement: bool = False   # windows from shuffled passes over the data, not at random
-    steps: int | None = 300       # training ends after `steps`, or after `seconds` if that is set
+    fused: bool = False  # AdamW's single fused kernel (nanoGPT turns it on for CUDA only)
+    ema: float = 0.0  # if set: return (and evaluate) a moving average of the weights
+    without_replacement: bool = False  # windows from shuffled passes over the data, not at random
+    steps: int | None = 300  # training ends after `steps`, or after `seconds` if that is set
     seconds: float | None = None
     seed: int = 0
-    log_every: int = 0            # rank 0 prints the loss every this many steps (0: never)
-    eval_at: list = field(default_factory=list)   # training seconds at which to call on_eval
+    log_every: int = 0  # rank 0 prints the loss every this many steps (0: never)
+    eval_at: list = field(default_factory=list)  # training seconds at which to call on_eval
 
 
 def lr_factor(progress, step, tc: TrainConfig):
@@ -62,13 +63,22 @@ def optimizers(model, tc: TrainConfig):
     hidden = [p for n, p in named if tc.muon_lr and p.dim() == 2 and n.startswith("blocks.")]
     ids_hidden = {id(p) for p in hidden}
     rest = [p for _, p in named if id(p) not in ids_hidden]
-    groups = [dict(params=[p for p in rest if p.dim() >= 2], weight_decay=tc.weight_decay),
-              dict(params=[p for p in rest if p.dim() < 2], weight_decay=0.0)]
+    groups = [
+        dict(params=[p for p in rest if p.dim() >= 2], weight_decay=tc.weight_decay),
+        dict(params=[p for p in rest if p.dim() < 2], weight_decay=0.0),
+    ]
     groups = [g for g in groups if g["params"]]
     opts = [torch.optim.AdamW(groups, lr=tc.lr, betas=tc.betas, fused=tc.fused)]
     if hidden:
-        opts.append(torch.optim.Muon(hidden, lr=tc.muon_lr, weight_decay=tc.weight_decay,
-                                     adjust_lr_fn="match_rms_adamw", ns_steps=tc.muon_ns_steps))
+        opts.append(
+            torch.optim.Muon(
+                hidden,
+                lr=tc.muon_lr,
+                weight_decay=tc.weight_decay,
+                adjust_lr_fn="match_rms_adamw",
+                ns_steps=tc.muon_ns_steps,
+            )
+        )
     for opt in opts:
         for g in opt.param_groups:
             g["peak_lr"] = g["lr"]
@@ -82,9 +92,11 @@ def ema_decay(n, decay):
 
 def moving_average(model, decay):
     """A copy of `model` tracking the exponential moving average of its weights (Polyak)."""
+
     def update(averaged, current, n):
         for a, c in zip(averaged, current):
             a.lerp_(c, 1 - ema_decay(int(n), decay))
+
     return torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=update)
 
 
@@ -102,8 +114,9 @@ def shuffled_windows(ids, block_size, batch_size, gen):
     windows from a random shift and visits them in random order, so a pass makes every token (but
     the ragged ends) a target exactly once."""
     if ids.ndim != 1 or len(ids) <= block_size:
-        raise ValueError(f"need a 1-D tensor longer than block_size={block_size}, "
-                         f"got shape {tuple(ids.shape)}")
+        raise ValueError(
+            f"need a 1-D tensor longer than block_size={block_size}, got shape {tuple(ids.shape)}"
+        )
     queue, offsets = torch.empty(0, dtype=torch.long), torch.arange(block_size)
     while True:
         while len(queue) < batch_size:
@@ -141,9 +154,12 @@ def train(model, train_ids, tc: TrainConfig, on_eval=None):
     dev = next(model.parameters()).device
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     opts, gen = optimizers(model, tc), torch.Generator().manual_seed(tc.seed)
-    T, B = model.block_size, tc.batch_size      # every rank draws the same global batch (B, T)
-    batches = (shuffled_windows(train_ids, T, B, gen) if tc.without_replacement
-               else iter(lambda: lm_batch(train_ids, T, B, gen), None))  # nanoGPT's: at random
+    T, B = model.block_size, tc.batch_size  # every rank draws the same global batch (B, T)
+    batches = (
+        shuffled_windows(train_ids, T, B, gen)
+        if tc.without_replacement
+        else iter(lambda: lm_batch(train_ids, T, B, gen), None)
+    )  # nanoGPT's: at random
     ema = moving_average(model, tc.ema) if tc.ema else None
     rows = slice(rank * B // world, (rank + 1) * B // world)
     history = dict(loss=[], seconds=[])
@@ -151,7 +167,7 @@ def train(model, train_ids, tc: TrainConfig, on_eval=None):
     trained, step = 0.0, 0
     while True:
         progress = trained / tc.seconds if tc.seconds else step / tc.steps
-        if world > 1 and tc.seconds:    # every rank stops at the same step
+        if world > 1 and tc.seconds:  # every rank stops at the same step
             p = torch.tensor([progress], device=dev)
             dist.all_reduce(p, op=dist.ReduceOp.MAX)
             progress = p.item()
@@ -185,8 +201,8 @@ def train(model, train_ids, tc: TrainConfig, on_eval=None):
             print(f"step {step}: loss {history['loss'][-1]:.4f} ({trained:.1f} s)", flush=True)
         while pending and trained >= pending[0] and on_eval is not None:
             if ema is not None:
-                swap_weights(model, ema.module)         # evaluate the average, then train on
-            on_eval(pending.pop(0), step)   # evaluation time is not training time
+                swap_weights(model, ema.module)  # evaluate the average, then train on
+            on_eval(pending.pop(0), step)  # evaluation time is not training time
             if ema is not None:
                 swap_weights(model, ema.module)
     if ema is not None:
