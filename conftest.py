@@ -1,4 +1,4 @@
-"""Test-wide settings: one BLAS thread per xdist worker, and each notebook's cells kept on one worker.
+"""Test-wide settings: one BLAS thread per xdist worker, each notebook's cells kept on one worker.
 
 At the repository root so that it also applies when pytest is given notebooks/ alone.
 """
@@ -26,15 +26,21 @@ def pytest_collection_modifyitems(items):
             )
 
 
-_notebook_seconds: dict[str, float] = {}
 _browser_lines: list[str] = []
+_executions: dict[str, dict[str, float]] = {}  # notebook -> test -> seconds, for whole runs
+_STEMS = {p.stem for p in NOTEBOOKS}
 
 
 def pytest_runtest_logreport(report):
     # Runs in the controller too (xdist forwards reports): sum each notebook's cell times.
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
-        _notebook_seconds[path] = _notebook_seconds.get(path, 0.0) + report.duration
+        runs = _executions.setdefault(os.path.basename(path)[:-6], {})
+        runs["nbval"] = runs.get("nbval", 0.0) + report.duration
+    param = report.nodeid.rpartition("[")[2].rstrip("]")
+    if report.when == "call" and param in _STEMS and report.duration > 5:   # a whole-notebook run
+        test = report.nodeid.split("::")[-1].partition("[")[0]
+        _executions.setdefault(param, {})[test] = report.duration
     if (
         report.when == "call"
     ):  # tests/test_browser.py: per-notebook browser times and screenshot paths
@@ -42,10 +48,12 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _notebook_seconds:
-        terminalreporter.section("notebook run times (nbval, all cells)")
-        for path, seconds in sorted(_notebook_seconds.items()):
-            terminalreporter.write_line(f"{seconds:7.1f} s  {path}")
+    if _executions:
+        terminalreporter.section("executions of each notebook (tests running it whole; seconds)")
+        for stem, runs in sorted(_executions.items()):
+            parts = ", ".join(f"{test} {sec:.0f}" for test, sec in sorted(runs.items()))
+            total = sum(runs.values())
+            terminalreporter.write_line(f"{stem:<28} {len(runs)} runs, {total:6.0f} s: {parts}")
     if _browser_lines:
         terminalreporter.section("browser tests (JupyterLab + Chromium): run times and screenshots")
         for line in _browser_lines:
