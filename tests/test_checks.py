@@ -117,7 +117,7 @@ def test_check_passes_and_prints(capsys):
 def test_check_single_case_message(capsys):
     check("square", square, CASES[:1])
     out = capsys.readouterr().out
-    assert out.startswith("✓ square:") and "1 case passed" in out
+    assert out.startswith("✓ square: passed")
 
 
 def test_check_quiet(capsys):

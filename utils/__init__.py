@@ -1,4 +1,5 @@
-"""Shared infrastructure of the course: device and seeds, data, plots, training loop, widgets, checks.
+"""Shared infrastructure of the course: device and seeds, data, plots, training loop, widgets,
+checks.
 
 The ideas a notebook teaches are written in that notebook; what lives here is what several need.
 Notebooks `import utils` and write `utils.<name>`: every name a notebook uses is exported here

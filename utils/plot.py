@@ -1,4 +1,4 @@
-"""Plots every notebook shares: one style readable on a projector, decision boundaries, loss curves."""
+"""Plots every notebook shares: a projector-readable style, decision boundaries, loss curves."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,7 +24,8 @@ def use_style():
 
 
 def decision_boundary(predict, X, y, ax=None, title=None, resolution=200, pad=0.5):
-    """Shade where `predict` (grid of points (N, 2) -> scores (N,)) is positive; scatter X coloured by y.
+    """Shade where `predict` (grid of points (N, 2) -> scores (N,)) is positive; scatter X coloured
+    by y.
 
     Scores are thresholded at 0, so pass a pre-activation, a signed score, or probability - 0.5.
     Works with numpy or torch callables. Returns the axes.

@@ -1,4 +1,5 @@
-"""Run an untrusted notebook: its own process and namespaces, a fresh kernel as a throwaway user, limits.
+"""Run an untrusted notebook: its own process and namespaces, a fresh kernel as a throwaway user,
+limits.
 
 The grader calls `run_notebook`. It starts `python -m utils.sandbox` (the worker) under
 `unshare --mount --pid --net` and sends the notebook on stdin; the worker answers on its stdout, a
@@ -13,8 +14,9 @@ channel the kernel never holds. Inside, the worker (root in its own namespaces):
 - runs every cell with a time limit, caps each cell's output, collects the guard's signed evidence
   (`utils.guard`) and each cell's execute reply, and writes the result to the grader.
 
-Where the OS cannot give this (not root, no `unshare`), `isolation_problem()` says why; the grader then
-refuses unless told `--unsafe`. Whatever the notebook does, the caller gets a result, never an exception.
+Where the OS cannot give this (not root, no `unshare`), `isolation_problem()` says why; the grader
+then refuses unless told `--unsafe`. Whatever the notebook does, the caller gets a result, never an
+exception.
 """
 
 import asyncio
@@ -75,8 +77,9 @@ def isolation_problem() -> str:
 
 class CappedClient(NotebookClient):
     """nbclient that keeps at most OUTPUT_CAP bytes of output per cell (output bombs stay small) and
-    kills a kernel that still has not finished a cell INTERRUPT_GRACE s after its timeout interrupt
-    (a kernel that ignores interrupts would otherwise hold the batch until the notebook's time limit)."""
+    kills a kernel that still has not finished a cell INTERRUPT_GRACE s after its timeout
+    interrupt (a kernel that ignores interrupts would otherwise hold the batch until the
+    notebook's time limit)."""
 
     running_index = finished_index = None
 
@@ -134,10 +137,11 @@ def _private_dir(top: str, keep: list[str], mode: str) -> None:
 
 
 def _isolate(hide, keep) -> list[str]:
-    """The worker's private view of the file system (see the module docstring); returns hidden paths."""
+    """The worker's private view of the file system (module docstring); returns hidden paths."""
     _mount("--make-rprivate", "/")
     _mount("-t", "tmpfs", "-o", "mode=700", "tmpfs", "/mnt")  # staging area for carried paths
-    # Python must be reachable by the kernel's user: ancestors closed to others (/root) get a stand-in.
+    # Python must be reachable by the kernel's user: ancestors closed to others (/root) get a stand-
+    # in.
     for path in keep:
         for parent in reversed(Path(path).parents):
             if str(parent) != "/" and not os.stat(parent).st_mode & 0o001:
@@ -182,7 +186,7 @@ def _kernel_preexec(memory_bytes, uid, connection_file):
 
 
 def _execute(nb, cell_timeout, memory_bytes, uid, threads) -> dict:
-    """Run `nb` in place in a fresh kernel; return the run's note, per-cell replies and guard evidence."""
+    """Run `nb` in place in a fresh kernel; return the note, per-cell replies and guard evidence."""
     workdir = tempfile.mkdtemp(prefix="grade-")
     key, key_file, log_file = (
         secrets.token_bytes(32),
@@ -262,7 +266,7 @@ def _execute(nb, cell_timeout, memory_bytes, uid, threads) -> dict:
 
 
 def worker() -> None:
-    """Entry point inside the namespaces: the job on stdin, the result on the stdout we started with."""
+    """Entry point in the namespaces: the job on stdin, the result on the stdout we started with."""
     result = os.fdopen(os.dup(1), "w")  # a private copy, not inherited by the kernel
     os.dup2(2, 1)  # anything else printed goes to the grader's log
     job = json.load(sys.stdin)

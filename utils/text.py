@@ -1,4 +1,4 @@
-"""Text plumbing shared by the sequence notebooks (06, 07, 08): a character vocabulary, LM batches, bits/char."""
+"""Text plumbing of the sequence notebooks (06-08): a character vocabulary, batches, bits/char."""
 
 import math
 
@@ -6,7 +6,7 @@ import torch
 
 
 class CharVocab:
-    """Characters <-> integer ids, built from a text; unknown characters map to `unk` (default: none)."""
+    """Characters <-> integer ids, built from a text; unknown characters map to `unk` (or fail)."""
 
     def __init__(self, text: str, unk: str | None = None):
         chars = sorted(set(text) | ({unk} if unk else set()))
@@ -22,7 +22,8 @@ class CharVocab:
             missing = sorted(set(text) - self.stoi.keys())
             if missing:
                 raise KeyError(
-                    f"characters not in the vocabulary: {missing[:10]} (build it with unk='?' to map them)"
+                    f"characters not in the vocabulary: {missing[:10]} "
+                    "(build it with unk='?' to map them)"
                 )
             return [self.stoi[c] for c in text]
         return [self.stoi.get(c, self.stoi[self.unk]) for c in text]

@@ -6,7 +6,7 @@ GATES = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "XOR": [0, 1, 1, 0], "NAND": [
 
 
 def logic_gate(name: str):
-    """The four corners of the unit square and the gate's truth table: X (4, 2), y (4,) in {0, 1}."""
+    """The unit square's corners and the gate's truth table: X (4, 2), y (4,) in {0, 1}."""
     key = name.upper()
     if key not in GATES:
         raise ValueError(f"unknown gate {name!r}; choose one of {sorted(GATES)}")
@@ -17,8 +17,8 @@ def logic_gate(name: str):
 def blobs(n: int = 100, margin: float = 0.5, seed: int = 0, radius: float = 3.0):
     """Linearly separable 2-D data with labels in {-1, +1} and a guaranteed margin.
 
-    Points are uniform in a disc of `radius`; the true separator is a random unit vector w* through the
-    origin, and points closer than `margin` to it are pushed out, so gamma >= margin for w*.
+    Points are uniform in a disc of `radius`; the true separator is a random unit vector w* through
+    the origin, and points closer than `margin` to it are pushed out, so gamma >= margin for w*.
     Returns X (n, 2), y (n,), w_star (2,).
     """
     if n < 2 or margin < 0 or margin >= radius:

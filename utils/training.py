@@ -1,4 +1,4 @@
-"""A small training loop with a progress bar: the loop notebooks use once they have written their own."""
+"""A small training loop with a progress bar, for notebooks that have already written their own."""
 
 import torch
 from tqdm.auto import tqdm

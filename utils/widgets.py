@@ -30,10 +30,11 @@ def slider(value, lo, hi, step=None, description="", integer=None):
 
 
 def interact(fn, show=True, **controls):
-    """Bind `controls` (widgets, keyed by fn's argument names) to `fn`; run it now; display the result.
+    """Bind `controls` (widgets, keyed by fn's argument names) to `fn`; run it now; display the
+    result.
 
-    Returns the ipywidgets `interactive` object: `.children[:-1]` are the controls, `.result` the last
-    return value of `fn`, `.update()` re-runs it.
+    Returns the ipywidgets `interactive` object: `.children[:-1]` are the controls, `.result` the
+    last return value of `fn`, `.update()` re-runs it.
     """
     params = inspect.signature(fn).parameters
     missing = [k for k in controls if k not in params]

@@ -139,8 +139,7 @@ def validation_bpc(model, ids, n_chars):
 
 
 class Corpus:
-    """Training and validation ids of a split under one tokenizer, and the characters validation
-    covers."""
+    """Train and validation ids under one tokenizer, and the characters validation covers."""
 
     def __init__(self, train_stories, val_stories, tokenizer="bpe", vocab_size=2048):
         if tokenizer == "char":
