@@ -1,6 +1,6 @@
-"""The grader's promises: student versions hide solutions and score 0; instructor versions score full marks."""
+"""The grader's promises: student versions hide solutions and hidden tests; nbgrader agrees."""
 
-import csv
+import copy
 import os
 import re
 import shutil
@@ -51,23 +51,54 @@ def test_student_version_hides_solutions_and_hidden_tests(path, tmp_path):
     assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
 
 
-def test_nbgrader_accepts_the_notebooks_as_they_are(tmp_path, monkeypatch):
-    """`nbgrader generate_assignment` itself, on a throwaway course folder."""
-    monkeypatch.setenv(
-        "PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    )  # its alembic
+def _nbgrader(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    config.CourseDirectory.db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    config.Execute.timeout = 600
+    return NbGraderAPI(config=config)
+
+
+def test_nbgrader_accepts_the_notebooks_as_they_are(tmp_path, monkeypatch):
+    """`nbgrader generate_assignment` itself, on a throwaway course folder."""
     source = tmp_path / "source" / "course"
     source.mkdir(parents=True)
     for path in NOTEBOOKS:
         shutil.copy(path, source / path.name)
-    config = Config()
-    config.CourseDirectory.root = str(tmp_path)
-    config.CourseDirectory.db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    api = NbGraderAPI(config=config)
-    result = api.generate_assignment("course", force=True, create=True)
+    result = _nbgrader(tmp_path, monkeypatch).generate_assignment("course", force=True, create=True)
     assert result["success"], result.get("error") or result.get("log")
     released = sorted(p.name for p in (tmp_path / "release" / "course").glob("*.ipynb"))
     assert released == sorted(p.name for p in NOTEBOOKS)
+
+
+def test_real_nbgrader_autograde_scores_untouched_0_and_solved_full(tmp_path, monkeypatch):
+    """`nbgrader autograde` on the released 01 as a student gets it: untouched, and solved."""
+    from nbgrader.api import Gradebook
+
+    path = NOTEBOOKS[0]
+    (tmp_path / "source" / "course").mkdir(parents=True)
+    shutil.copy(path, tmp_path / "source" / "course" / path.name)
+    api = _nbgrader(tmp_path, monkeypatch)
+    assert api.generate_assignment("course", force=True, create=True)["success"]
+    released = grading.read(tmp_path / "release" / "course" / path.name)
+    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in grading.read(path).cells
+               if grading.is_solution(c)}
+    solved = copy.deepcopy(released)
+    for cell in solved.cells:
+        if grading.is_solution(cell):
+            cell.source = answers[cell.metadata.nbgrader["grade_id"]]
+    for student, nb in [("untouched", released), ("solved", solved)]:
+        folder = tmp_path / "submitted" / student / "course"
+        folder.mkdir(parents=True)
+        nbformat.write(nb, str(folder / path.name))
+        result = api.autograde("course", student, force=True, create=True)
+        assert result["success"], result.get("error") or result.get("log")
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        find = gb.find_submission_notebook
+        scores = {s: find(path.stem, "course", s) for s in ["untouched", "solved"]}
+        assert scores["untouched"].score == 0 < scores["untouched"].max_score
+        assert scores["solved"].score == scores["solved"].max_score
