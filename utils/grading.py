@@ -129,10 +129,10 @@ def solution_cell(grade_id: str, source: str) -> nbformat.NotebookNode:
             why.append(stripped.removeprefix("# Why:").lstrip("#").strip())
         else:
             code.append(line)
-    code = "\n".join(code).rstrip()
+    code, why = "\n".join(code).rstrip(), " ".join(why)
     cell = nbformat.v4.new_markdown_cell(
         f"<details><summary>Solution</summary>\n\n```python\n{code}\n```\n\n"
-        f"{' '.join(why)}\n\n</details>",
+        f"{why[:1].upper() + why[1:]}\n\n</details>",
         id=f"solution-{grade_id}",
     )
     cell.metadata["slideshow"] = {"slide_type": "skip"}
