@@ -1,4 +1,5 @@
-"""utils/datasets.py: MNIST-5k split, TinyStories resolution order, parsing edge cases, offline errors."""
+"""utils/datasets.py: MNIST-5k split, TinyStories resolution order, parsing edge cases, offline
+errors."""
 
 from pathlib import Path
 

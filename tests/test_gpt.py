@@ -224,8 +224,9 @@ def test_swap_weights_exchanges_parameters():
 
 
 def test_ema_returns_the_moving_average_of_the_weights_after_each_step():
-    """The weights after every step of a plain run, averaged by hand, equal what train(ema=...) returns
-    (so the average does not change the steps themselves), and on_eval sees the average too."""
+    """The weights after every step of a plain run, averaged by hand, equal what train(ema=...)
+    returns (so the average does not change the steps themselves), and on_eval sees the
+    average too."""
     ids = torch.arange(11).repeat(40)
     tc = dict(batch_size=4, lr=1e-2, steps=8)
     torch.manual_seed(0)
@@ -319,7 +320,8 @@ def test_torchrun_two_gloo_processes_equal_one_process(recipe, tmp_path):
     for name, p in rank0.items():
         assert torch.equal(p, rank1[name]), f"{name} differs between the two ranks"
     single = torch.load(tmp_path / "one" / "params_rank0.pt")
-    # AdamW: the weights agree too. Muon orthogonalises each update, which magnifies the rounding in the
+    # AdamW: the weights agree too. Muon orthogonalises each update, which magnifies the rounding in
+    # the
     # gradient's tiny singular directions: for it, the losses only
     if not RECIPES[recipe]["train"].get("muon_lr"):
         for name, p in rank0.items():

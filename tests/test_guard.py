@@ -1,5 +1,5 @@
-"""utils/guard.py: signed evidence, and the audit hook in a real IPython shell (in a subprocess, since
-an audit hook can never be removed from the process that installs it)."""
+"""utils/guard.py: signed evidence, and the audit hook in a real IPython shell (in a subprocess,
+since an audit hook can never be removed from the process that installs it)."""
 
 import json
 import subprocess
@@ -75,9 +75,11 @@ def _shell(*steps):
 def tampering():
     return _shell(
         "x = 1",  # cell0: honest
-        "import utils.guard, builtins\nutils.guard.sign = utils.guard._same = lambda *a, **k: True\n"
+        "import utils.guard, builtins\nutils.guard.sign = utils.guard._same = lambda *a, **k: "
+        "True\n"
         "__course_verify = None",  # cell1: guard's names
-        "import utils\nreal = utils.check\nutils.check = lambda *a, **k: None",  # cell2: the checker
+        "import utils\nreal = utils.check\nutils.check = lambda *a, **k: "
+        "None",  # cell2: the checker
         "utils.check = real",  # cell3: put it back
     )
 

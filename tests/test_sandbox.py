@@ -47,7 +47,10 @@ def test_a_hung_cell_is_interrupted_and_the_next_cell_runs():
 
 
 def test_a_kernel_that_ignores_the_interrupt_is_killed_and_the_rest_is_not_run():
-    hang = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(1)"
+    hang = (
+        "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "while True:\n    time.sleep(1)"
+    )
     nb, run = sandbox.run_notebook(_nb("print(0)", hang, "print(1)"), cell_timeout=3)
     assert "DeadKernelError" in run["note"] and "died or hung" in _errors(nb.cells[1])[0].evalue
     assert nb.cells[0].outputs[0].text == "0\n" and nb.cells[2].outputs == []

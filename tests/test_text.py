@@ -1,4 +1,5 @@
-"""utils/text.py: the character vocabulary round-trips, LM batches are shifted windows, bits/char is exact."""
+"""utils/text.py: the character vocabulary round-trips, LM batches are shifted windows, bits/char
+is exact."""
 
 import math
 

@@ -1,24 +1,27 @@
 """Time-to-quality: nanoGPT's CPU recipe against ours, trained side by side on this machine.
 
-Both train on the loader's split of TinyStories (the last 10% of whole stories is validation) and are
-scored alike: the summed next-token cross-entropy over the whole validation text, cut into
+Both train on the loader's split of TinyStories (the last 10% of whole stories is validation) and
+are scored alike: the summed next-token cross-entropy over the whole validation text, cut into
 non-overlapping windows of the model's context, divided by the characters those tokens cover and by
 ln 2 (bits per character). Training time excludes evaluation.
 
 - baseline: nanoGPT's published CPU recipe (README of karpathy/nanoGPT, "I only have a macbook"):
   characters, 4 layers, 4 heads, 128 wide, block 64, batch 12, no dropout, no biases, tied head,
-  N(0, 0.02) init; AdamW 1e-3, betas (0.9, 0.99), weight decay 0.1, 100 warm-up steps, cosine decay to
-  1e-4 (here over the whole time budget), gradient clipping at 1.0. One run, scored at every budget.
+  N(0, 0.02) init; AdamW 1e-3, betas (0.9, 0.99), weight decay 0.1, 100 warm-up steps, cosine decay
+  to 1e-4 (here over the whole time budget), gradient clipping at 1.0. One run, scored at every
+  budget.
 - ours: notebook 08's GPT (utils.gpt) with the recipe below, one fresh run per budget (its
   schedule spans the budget).
 - 08 plain: notebook 08's own model and loop at its lecture settings (BPE 2048, context 64), for
   reference: what the recipe adds on top of the tokenizer.
 - muon: the recipe with Muon for the blocks' matrices (RECIPES["muon"]), at 30 and 300 s.
-- throughput: tokens per second of the baseline, ours and the Muon recipe, at the baseline's exact shape and
-  batch: the median of five 10-s runs each, taken in turns (this machine's speed drifts by several percent).
+- throughput: tokens per second of the baseline, ours and the Muon recipe, at the baseline's exact
+  shape and batch: the median of five 10-s runs each, taken in turns (this machine's speed drifts by
+  several percent).
 
     .venv/bin/python tests/benchmarks/gpt_time_to_quality.py            # about 35 minutes
-    .venv/bin/python tests/benchmarks/gpt_time_to_quality.py --quick    # 1/10 of every budget, a smoke test
+    .venv/bin/python tests/benchmarks/gpt_time_to_quality.py --quick    # 1/10 of every budget, a
+    smoke test
 
 Results also go to artifacts/benchmarks/gpt_time_to_quality.json.
 """
@@ -70,8 +73,9 @@ def throughput(data, model_kw, train_kw, seconds):
 
 
 def interleaved_throughput(configs, data, seconds, rounds=5):
-    """Median tokens/s of each {name: (model_kw, train_kw)}, measured in turns: round after round, every
-    config runs for `seconds`, so a slow spell of a shared machine hits them all alike."""
+    """Median tokens/s of each {name: (model_kw, train_kw)}, measured in turns: round after
+    round, every config runs for `seconds`, so a slow spell of a shared machine hits them all
+    alike."""
     runs = {name: [] for name in configs}
     for _ in range(rounds):
         for name, (model_kw, train_kw) in configs.items():
@@ -129,8 +133,10 @@ def main():
     char_data = Corpus(train_stories, val_stories, "char")
     bpe_data = Corpus(train_stories, val_stories, "bpe", vocab)
     print(
-        f"TinyStories: {len(train_stories):,} training and {len(val_stories):,} validation stories; "
-        f"BPE {vocab} trained and both encodings made in {time.time() - t0:.1f} s; torch threads {args.threads}"
+        f"TinyStories: {len(train_stories):,} training and {len(val_stories):,} validation "
+        "stories; "
+        f"BPE {vocab} trained and both encodings made in {time.time() - t0:.1f} s; torch threads "
+        f"{args.threads}"
     )
     print(
         f"validation: {bpe_data.val_chars:,} characters, {len(bpe_data.val_ids):,} BPE tokens "
@@ -145,13 +151,15 @@ def main():
     )
 
     def per_budget(name, data, model_kw, train_kw, budgets):
-        """One fresh run per budget, its schedule spanning the budget: {budget: (bits/char, steps)}."""
+        """One fresh run per budget, its schedule spanning the budget: {budget: (bits/char,
+        steps)}."""
         scores = {}
         for budget in budgets:
             score, hist = run(data, model_kw, train_kw, budget, [budget])
             scores[budget] = score[budget]
             print(
-                f"{name:>8} {budget:5.0f} s: {score[budget][0]:.3f} bits/char after {score[budget][1]:,} steps "
+                f"{name:>8} {budget:5.0f} s: {score[budget][0]:.3f} bits/char after "
+                f"{score[budget][1]:,} steps "
                 f"(last training loss {hist['loss'][-1]:.3f})",
                 flush=True,
             )
@@ -200,8 +208,10 @@ def main():
         tps_base, tps_ours, tps_muon = tps["baseline"], tps["ours"], tps["muon"]
         result["throughput"] = dict(median=tps, rounds=runs)
         print(
-            f"\nthroughput at the baseline's shape and batch (characters, 4 layers x 4 heads x 128, block 64, "
-            f"batch 12; median of 5 interleaved 10-s runs each): baseline {tps_base:,.0f} tokens/s, "
+            "\nthroughput at the baseline's shape and batch (characters, 4 layers x 4 heads x "
+            "128, block 64, "
+            f"batch 12; median of 5 interleaved 10-s runs each): baseline {tps_base:,.0f} "
+            "tokens/s, "
             f"ours {tps_ours:,.0f} tokens/s ({tps_ours / tps_base:.2f}x), "
             f"the Muon recipe {tps_muon:,.0f} tokens/s ({tps_muon / tps_base:.2f}x)"
         )
@@ -215,7 +225,8 @@ def main():
         print(f"{'budget':>8} {'baseline':>9} {'08 plain':>9} {'muon':>7} {'ours':>7}")
         for b in sorted(set(base) | set(plain) | set(muon) | set(ours)):
             print(
-                f"{b:7.0f}s {cell(base, b):>9} {cell(plain, b):>9} {cell(muon, b):>7} {cell(ours, b):>7}"
+                f"{b:7.0f}s {cell(base, b):>9} {cell(plain, b):>9} {cell(muon, b):>7} "
+                f"{cell(ours, b):>7}"
             )
         last = base_budgets[-1]
         best_base = base[last][0]

@@ -2,11 +2,11 @@
 
     sudo .venv/bin/python tests/benchmarks/grading_throughput.py      # about 25 minutes on 2 cores
 
-The batch: 20 submissions of 01_perceptron and 5 of 06_rnn (the instructor solutions, every third one
-with a wrong first answer), graded in one run per setting on this machine. Prints the wall time and
-submissions per hour of each, and projects 300 students x 9 notebooks from the measured seconds per
-notebook per grading slot (one slot = one core at --jobs = cores). Not part of the test command: it
-measures wall-clock time, so run it on an otherwise idle machine. Writes
+The batch: 20 submissions of 01_perceptron and 5 of 06_rnn (the instructor solutions, every third
+one with a wrong first answer), graded in one run per setting on this machine. Prints the wall time
+and submissions per hour of each, and projects 300 students x 9 notebooks from the measured seconds
+per notebook per grading slot (one slot = one core at --jobs = cores). Not part of the test command:
+it measures wall-clock time, so run it on an otherwise idle machine. Writes
 artifacts/benchmarks/grading_throughput.json.
 """
 
@@ -73,14 +73,18 @@ def main() -> None:
     }
     for jobs, r in results.items():
         print(
-            f"--jobs {jobs}: {r['submissions']} submissions in {r['wall_s']:.0f} s = {r['per_hour']:.0f} per hour "
+            f"--jobs {jobs}: {r['submissions']} submissions in {r['wall_s']:.0f} s = "
+            f"{r['per_hour']:.0f} per hour "
             f"(mean {r['mean_notebook_s']:.0f} s per notebook; {r['points']:g} points in all)"
         )
     print(f"speed-up of --jobs 2: {results[1]['wall_s'] / results[2]['wall_s']:.2f}x")
     print(
-        f"projection, {STUDENTS} students x {NOTEBOOKS} notebooks = {total} notebooks at {slot_s:.0f} s per "
-        f"notebook per slot (this batch's mix): {projection['one_machine_2_cores_h']} h on this machine "
-        f"(--jobs 2), {projection['ten_machines_16_cores_h']} h on 10 machines of 16 cores (160 slots)"
+        f"projection, {STUDENTS} students x {NOTEBOOKS} notebooks = {total} notebooks at "
+        f"{slot_s:.0f} s per "
+        f"notebook per slot (this batch's mix): {projection['one_machine_2_cores_h']} h on this "
+        "machine "
+        f"(--jobs 2), {projection['ten_machines_16_cores_h']} h on 10 machines of 16 cores (160 "
+        "slots)"
     )
     out = REPO_ROOT / "artifacts" / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
