@@ -43,7 +43,7 @@ def pytest_runtest_logreport(report):
         _executions.setdefault(param, {})[test] = report.duration
     if (
         report.when == "call"
-    ):  # tests/test_browser.py: per-notebook browser times and screenshot paths
+    ):  # tests/test_browser.py: per-notebook times, slides, widget response, screenshots
         _browser_lines.extend(value for key, value in report.user_properties if key == "browser")
 
 
@@ -55,6 +55,9 @@ def pytest_terminal_summary(terminalreporter):
             total = sum(runs.values())
             terminalreporter.write_line(f"{stem:<28} {len(runs)} runs, {total:6.0f} s: {parts}")
     if _browser_lines:
-        terminalreporter.section("browser tests (JupyterLab + Chromium): run times and screenshots")
+        terminalreporter.section(
+            "browser tests (JupyterLab + Chromium): run times, slides at 1280x720, widget "
+            "response times, screenshots"
+        )
         for line in _browser_lines:
             terminalreporter.write_line(line)

@@ -1,4 +1,4 @@
-"""Every notebook in notebooks/ has the course's shape; discovered, so a new notebook is checked unedited."""
+"""Every notebook in notebooks/ has the course's shape (discovered: new ones checked unedited)."""
 
 import re
 
@@ -71,3 +71,25 @@ def test_notebook_has_the_course_shape(nb):
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "utils.interact(" in code, "every notebook has at least one widget"
     assert re.search(r"^\s*assert ", code, re.M), "a notebook asserts the outcomes it claims"
+
+
+SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
+
+
+def test_every_cell_has_a_slide_type(nb):
+    """RISE presents the notebook from metadata.slideshow.slide_type: every cell has one, the
+    title starts a slide, and no hidden test reaches a slide."""
+    types = [((c.metadata.get("slideshow") or {}).get("slide_type")) for c in nb.cells]
+    missing = [i for i, t in enumerate(types) if not t]
+    assert not missing, f"cells without metadata.slideshow.slide_type: {missing}"
+    wrong = {i: t for i, t in enumerate(types) if t not in SLIDE_TYPES}
+    assert not wrong, f"slide types RISE does not know (cell: type): {wrong}"
+    assert types[0] == "slide", "the title cell starts the first slide"
+    shown = [
+        c.metadata.nbgrader["grade_id"]
+        for c, t in zip(nb.cells, types)
+        if is_test(c)
+        and t not in ("skip", "notes")
+        and not (c.metadata.get("jupyter") or {}).get("source_hidden")
+    ]
+    assert not shown, f"check cells with hidden tests shown on a slide (make them skip): {shown}"
