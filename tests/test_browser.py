@@ -1170,6 +1170,7 @@ def test_notebook_in_jupyterlab(notebook, browser, lab, request):
             summary = "slides: not measured (the slideshow failed)"
         timings["slideshow"] = time.monotonic() - t
         notes.append(summary)
+        notes += [f"  slides: {problem}" for problem in problems["slides"]]
         if kept:
             notes.append("slide screenshots: " + ", ".join(_rel(p) for p in kept))
         found = [f"{part}:\n  " + "\n  ".join(p) for part, p in problems.items() if p]
