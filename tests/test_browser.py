@@ -979,7 +979,7 @@ def _walk_slideshow(slides, stem, cells):
     wanted = {0}  # the title
     for key in ("controls", "figures", "plots"):
         wanted |= set([k for k, sub in enumerate(subs) if sub[key]][:1])
-    wanted.add(len(subs) // 2)
+    wanted |= {len(subs) // 2, len(subs) // 4, 3 * len(subs) // 4}  # in case there is no other
     measures, shots, problems = {}, {}, []
     tallest = -1
     SLIDE_ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -1019,7 +1019,8 @@ def _keep_screenshots(stem, subs, measures, shots):
     candidates = [(0, "title"), (tallest, "tallest")]
     for key, label in (("controls", "widget"), ("figures", "figure"), ("plots", "plot")):
         candidates += [(k, label) for k, sub in enumerate(subs) if sub[key]][:1]
-    candidates.append((len(subs) // 2, "middle"))
+    candidates += [(len(subs) // 2, "middle"), (len(subs) // 4, "quarter")]
+    candidates.append((3 * len(subs) // 4, "three-quarters"))
     for k, label in candidates:
         if k in shots and k not in chosen and len(chosen) < SLIDE_SHOTS:
             chosen[k] = label
