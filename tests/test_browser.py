@@ -1184,7 +1184,7 @@ def test_notebook_in_jupyterlab(notebook, browser, lab, request):
         problems["slides"] = [p for p in problems["slides"] if p not in upstream]
         found = [f"{part}:\n  " + "\n  ".join(p) for part, p in problems.items() if p]
         assert not found, f"{notebook.stem}:\n" + "\n".join(found)
-        if upstream:  # blocked upstream (see WIDGETS_UPSTREAM); reported on every run
+        if upstream:  # blocked upstream (rise#119); reported on every run
             pytest.xfail(f"{notebook.stem}: {upstream[0]}")
     finally:
         shot = _quietly(_screenshot, page, notebook.stem)
