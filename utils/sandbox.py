@@ -1,7 +1,7 @@
 """Run an untrusted notebook: its own process and namespaces, a fresh kernel as a throwaway user,
 limits.
 
-The grader calls `run_notebook`. It starts `python -m utils.sandbox` (the worker) under
+The grader calls `run_notebook`. It starts this module's `worker` (see `WORKER`) under
 `unshare --mount --pid --net` and sends the notebook on stdin; the worker answers on its stdout, a
 channel the kernel never holds. Inside, the worker (root in its own namespaces):
 
@@ -43,6 +43,13 @@ INTERRUPT_GRACE = 20  # seconds a timed-out cell has to stop after its interrupt
 MAX_PROCESSES = 256  # per kernel user: background processes and fork bombs stop here
 PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+# The worker imports this module without running utils/__init__.py, which loads torch and
+# matplotlib: the worker needs neither, and every graded notebook would pay for them twice.
+WORKER = (
+    "import sys, types; package = types.ModuleType('utils'); "
+    f"package.__path__ = [{str(Path(__file__).resolve().parent)!r}]; "
+    "sys.modules['utils'] = package; import utils.sandbox; utils.sandbox.worker()"
+)
 UNSHARE = (
     "unshare",
     "--mount",
@@ -309,7 +316,7 @@ def run_notebook(
         "isolate": isolate,
         "threads": threads,
     }
-    cmd = (list(UNSHARE) + ["--"] if isolate else []) + [sys.executable, "-m", "utils.sandbox"]
+    cmd = (list(UNSHARE) + ["--"] if isolate else []) + [sys.executable, "-c", WORKER]
     empty = {"note": "", "replies": {}, "evidence": {}, "hidden": []}
     try:
         proc = subprocess.run(
