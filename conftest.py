@@ -5,7 +5,7 @@ At the repository root so that it also applies when pytest is given notebooks/ a
 
 import os
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # two workers on two cores: no oversubscription
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread per kernel: three workers share two cores
 
 import pytest  # noqa: E402
 

@@ -53,9 +53,13 @@ from conftest import NOTEBOOKS
 from utils.grading import build_student, is_solution, is_test
 from utils.paths import NOTEBOOK_DIR, REPO_ROOT
 
-pytestmark = pytest.mark.xdist_group(
-    "browser"
-)  # one worker runs the module: one server, one browser
+# Two lanes of notebooks (alternating, so each lane has about half the run time): the xdist worker
+# that takes a lane runs it in order with one JupyterLab server and one Chromium of its own.
+LANES = 2
+BROWSER_CASES = [
+    pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group(f"browser-{k % LANES}"))
+    for k, p in enumerate(NOTEBOOKS)
+]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 INSTALL_HINT = (
@@ -1123,7 +1127,7 @@ def _report(request, line):
 # problem of a slide (too tall, too wide, widgets missing for another reason) fails it.
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", BROWSER_CASES)
 def test_notebook_in_jupyterlab(notebook, browser, lab, request):
     rel_path = _rel(notebook)
     page = _new_page(browser)
@@ -1209,7 +1213,13 @@ def _student_outputs_text(cell):
     )
 
 
-@pytest.mark.parametrize("stem", STUDENT_NOTEBOOKS)
+@pytest.mark.parametrize(
+    "stem",
+    [
+        pytest.param(s, marks=pytest.mark.xdist_group(f"browser-{LANES - 1}"))
+        for s in STUDENT_NOTEBOOKS
+    ],
+)
 def test_student_build_runs_to_the_end(stem, browser, lab, request):
     """The untouched student build, as a student runs it: Run All reaches the last cell; the only
     errors are the checks (tagged raises-exception) saying the exercise is not attempted yet."""
