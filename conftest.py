@@ -5,7 +5,7 @@ At the repository root so that it also applies when pytest is given notebooks/ a
 
 import os
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread per kernel: three workers share two cores
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread a kernel: three workers, two cores
 
 import pytest  # noqa: E402
 
