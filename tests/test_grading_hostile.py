@@ -386,7 +386,9 @@ def test_the_batch_went_on_and_the_correct_student_has_full_marks(batch):
     assert set(good) == set(IDS) and _total(good) == FULL
     assert all(r["status"] == "passed" and r["sandbox"] == "isolated" for r in good.values()), good
     lecture = [c for c in grading.read(graded["good"]).cells if c.source.startswith("%%needs")]
-    assert "relu of -1, 0, 2: [0. 0. 2.]" in lecture[0].outputs[0]["text"]  # ran on relu
+    # A busy kernel may send one print as several stream messages: read them all.
+    printed = "".join(o.get("text", "") for o in lecture[0].outputs if o.output_type == "stream")
+    assert "relu of -1, 0, 2: [0. 0. 2.]" in printed  # ran on relu
 
 
 def test_real01_a_replaced_checker_scores_nothing_on_the_real_notebook(batch):
