@@ -33,13 +33,14 @@ _STEMS = {p.stem for p in NOTEBOOKS}
 
 def pytest_runtest_logreport(report):
     # Runs in the controller too (xdist forwards reports): sum each notebook's cell times.
-    path = report.nodeid.split("::")[0]
+    nodeid = report.nodeid.partition("@")[0]  # xdist appends "@<group>"
+    path = nodeid.split("::")[0]
     if path.endswith(".ipynb"):
         runs = _executions.setdefault(os.path.basename(path)[:-6], {})
         runs["nbval"] = runs.get("nbval", 0.0) + report.duration
-    param = report.nodeid.rpartition("[")[2].rstrip("]")
+    param = nodeid.rpartition("[")[2].rstrip("]")
     if report.when == "call" and param in _STEMS and report.duration > 5:   # a whole-notebook run
-        test = report.nodeid.split("::")[-1].partition("[")[0]
+        test = nodeid.split("::")[-1].partition("[")[0]
         _executions.setdefault(param, {})[test] = report.duration
     if (
         report.when == "call"
